@@ -1,0 +1,205 @@
+"""Extractive answers: quote the one to three sentences that answer best, or abstain.
+
+Abstaining is a value: when the best passages miss too much of what the question asks about,
+the answer names the words found nowhere and keeps the nearest passages as possibly related.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+from bot.analysis import analyze
+from bot.config import Settings
+from bot.records import Answer, Citation, Document, Hit, Passage, Query, Quote, Sentence
+
+EMPTY_PROMPT = "Ask a question about the documents, for example: What is the usual dose?"
+VAGUE_PROMPT = "The question names nothing to look for: ask about a drug, a condition or a topic."
+# A framing word weighs this much of an ordinary word when judging whether passages answer.
+FRAMING_SHARE = 0.25
+# Quotes after the first must score at least this share of the best sentence.
+QUOTE_SHARE = 0.7
+# How many of the best passages are searched for sentences to quote.
+QUOTE_PASSAGES = 3
+
+
+# Expected answer types: a question asking for an amount or a duration is best answered by a
+# sentence that states one (as factoid QA systems match answer types).
+_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(r"\b(dose|doses|dosage|dosing|how much|how many (mg|milligrams))\b", re.I),
+        re.compile(
+            r"\d+(?:\.\d+)?(?:\s*(?:-|\u2013|to)\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|\u00b5g|g|ml|units?)\b", re.I
+        ),
+    ),
+    (
+        re.compile(r"\b(how long|how many (days|weeks|months|years)|duration|for how)\b", re.I),
+        re.compile(
+            r"\d+(?:\s*(?:-|\u2013|to)\s*\d+)?\s*(?:days?|weeks?|months?|years?|hours?)\b|\b(?:short|long)-term\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\b(how often|how many times|frequency)\b", re.I),
+        re.compile(
+            r"\b(?:daily|times (?:a|per) day|\d+\s*(?:-|\u2013)?\s*\d*\s*times|every \d+ hours|weekly)\b",
+            re.I,
+        ),
+    ),
+)
+# How much an expected answer type adds, as a share of the best plain sentence score.
+ANSWER_TYPE_BONUS = 0.5
+# A question word found in the passage (or its title and section) but not in the sentence
+# counts this much: the sentence speaks in the passage's context.
+CONTEXT_SHARE = 0.5
+
+
+@cache
+def framing_words() -> frozenset[str]:
+    """Return the shipped list of question-framing words."""
+    text = resources.files("bot").joinpath("data/framing_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A content word of the question, the terms that satisfy it, and its weight."""
+
+    word: str
+    terms: frozenset[str]
+    weight: float
+    in_corpus: bool
+
+
+def weigh_concepts(query: Query, df, passage_count: int) -> list[Concept]:
+    """Weigh each content word by how rare its rarest-used term is: rare words must be found."""
+    result = []
+    for word, terms in query.concepts:
+        frequency = sum(df(t) for t in terms)
+        weight = math.log(1 + passage_count / (min(frequency, passage_count) + 0.5))
+        if word in framing_words():
+            weight *= FRAMING_SHARE
+        result.append(Concept(word, frozenset(terms), weight, frequency > 0))
+    # A word found nowhere has the highest idf of all, which would let one stray word (a verb
+    # such as "drink") outweigh everything found; it weighs as much as the heaviest found word.
+    heaviest = max((c.weight for c in result if c.in_corpus), default=0.0)
+    if heaviest:
+        result = [c if c.in_corpus else replace(c, weight=min(c.weight, heaviest)) for c in result]
+    return result
+
+
+def _coverage(concepts: Sequence[Concept], terms: set[str]) -> float:
+    total = sum(c.weight for c in concepts)
+    found = sum(c.weight for c in concepts if c.terms & terms)
+    return found / total if total else 0.0
+
+
+def _citations(
+    sentence: Sentence, passage: Passage, document: Document | None
+) -> tuple[tuple[Citation, ...], bool]:
+    markers, inherited = sentence.markers, False
+    if not markers:
+        markers, inherited = passage.markers, True
+    references = {r.marker: r.text for r in document.references} if document else {}
+    return tuple(Citation(m, references.get(m)) for m in markers), inherited and bool(markers)
+
+
+def extract_answer(
+    question: str,
+    query: Query,
+    hits: Sequence[Hit],
+    documents: Mapping[str, Document],
+    df,
+    passage_count: int,
+    settings: Settings,
+) -> Answer:
+    """Pick and quote the sentences that answer best, or abstain.
+
+    Args:
+        question: what the user typed (cleaned).
+        query: what was searched.
+        hits: the ranked passages.
+        documents: documents by id, for the text and the references.
+        df: a function term -> number of passages holding it.
+        passage_count: the number of passages in the index.
+        settings: answering settings.
+    """
+    hits = tuple(hits)
+    if not question:
+        return Answer(question, query, True, (), (), (), EMPTY_PROMPT)
+    concepts = weigh_concepts(query, df, passage_count)
+    if not concepts:
+        return Answer(question, query, True, (), (), hits, VAGUE_PROMPT)
+    nowhere = tuple(c.word for c in concepts if not c.in_corpus)
+    if not hits:
+        return Answer(question, query, True, tuple(c.word for c in concepts), (), hits)
+
+    top = hits[:QUOTE_PASSAGES]
+    passage_terms = [set(analyze(f"{h.passage.section} {h.passage.text}", settings)) for h in top]
+    best_coverage = max(_coverage(concepts, terms) for terms in passage_terms)
+    if best_coverage < settings.min_coverage:
+        reached = set().union(*passage_terms)
+        unmet = tuple(c.word for c in concepts if c.in_corpus and not c.terms & reached)
+        return Answer(question, query, True, nowhere + unmet, (), hits)
+
+    candidates: list[tuple[Hit, Sentence, set[str]]] = []
+    context_terms: dict[str, set[str]] = {}
+    for hit, terms in zip(top, passage_terms, strict=True):
+        context_terms[hit.passage.passage_id] = terms | set(analyze(hit.passage.doc_title, settings))
+        for sentence in hit.passage.sentences:
+            text = documents[hit.passage.doc_id].text[sentence.start : sentence.end]
+            candidates.append((hit, sentence, set(analyze(text, settings))))
+    # Within the candidates, a word most sentences share (the topic) tells them apart less than
+    # a word few use (the point of the question), so each concept is weighed locally too.
+    local = {
+        c.word: math.log(1 + len(candidates) / (1 + sum(1 for *_, t in candidates if c.terms & t)))
+        for c in concepts
+    }
+    best_score = hits[0].score or 1.0
+    wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(question)]
+    scored = []
+    for order, (hit, sentence, terms) in enumerate(candidates):
+        matched = [c for c in concepts if c.terms & terms]
+        if not matched:
+            continue
+        around = context_terms[hit.passage.passage_id]
+        value = sum(
+            c.weight * local[c.word] * (1.0 if c.terms & terms else CONTEXT_SHARE)
+            for c in concepts
+            if c.terms & (terms | around)
+        )
+        if best_score > 0:
+            value *= 0.6 + 0.4 * max(hit.score, 0.0) / best_score
+        scored.append([value, -order, hit, sentence])
+    if wanted and scored:
+        bonus = ANSWER_TYPE_BONUS * max(s[0] for s in scored)
+        for entry in scored:
+            text = documents[entry[2].passage.doc_id].text[entry[3].start : entry[3].end]
+            if any(pattern.search(text) for pattern in wanted):
+                entry[0] += bonus
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    quotes = []
+    for value, _, hit, sentence in scored:
+        if len(quotes) == settings.max_quotes or value < QUOTE_SHARE * scored[0][0]:
+            break
+        document = documents.get(hit.passage.doc_id)
+        citations, inherited = _citations(sentence, hit.passage, document)
+        quotes.append(
+            Quote(
+                text=document.text[sentence.start : sentence.end] if document else "",
+                passage_id=hit.passage.passage_id,
+                doc_id=hit.passage.doc_id,
+                doc_title=hit.passage.doc_title,
+                section=hit.passage.section,
+                start=sentence.start,
+                end=sentence.end,
+                citations=citations,
+                inherited=inherited,
+            )
+        )
+    missing = tuple(c.word for c in concepts if not c.in_corpus)
+    return Answer(question, query, False, missing, tuple(quotes), hits)

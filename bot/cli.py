@@ -1,0 +1,160 @@
+"""The command line: argv and environment -> pipeline -> stdout and an exit code.
+
+Exit codes: 0 done, 1 a citebot error (message on stderr), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import pipeline, present
+from bot.config import VARIANTS, Settings
+from bot.errors import CitebotError
+from bot.records import Conversation
+
+PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def default_corpus() -> str:
+    """Return $CITEBOT_CORPUS, else the project's corpus/ folder, else ./corpus."""
+    if os.environ.get("CITEBOT_CORPUS"):
+        return os.environ["CITEBOT_CORPUS"]
+    return str(PROJECT_CORPUS if PROJECT_CORPUS.is_dir() else Path("corpus"))
+
+
+def _settings_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--corpus",
+        metavar="PATH",
+        help="corpus folder or corpus.jsonl (default: $CITEBOT_CORPUS, else corpus/)",
+    )
+    common.add_argument("--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    common.add_argument("--variant", choices=VARIANTS, help="BM25 variant (default okapi)")
+    common.add_argument("--k1", type=float, help="BM25 k1 (default 1.5)")
+    common.add_argument("--b", type=float, help="BM25 b (default 0.75)")
+    common.add_argument("--passage-words", type=int, metavar="N", help="passage size in words")
+    common.add_argument("--no-cache", action="store_true", help="neither read nor write the index cache")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `bot` command."""
+    common = _settings_options()
+    parser = argparse.ArgumentParser(
+        prog="bot",
+        description="Ask questions of a folder of documents; answers are quotes with their references.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (see README)")
+    chat = commands.add_parser(
+        "chat", parents=[common], help="answer questions read line by line, as a conversation"
+    )
+    chat.add_argument("--json", action="store_true", help="print one JSON object per question")
+    commands.add_parser("index", parents=[common], help="build or refresh the index cache and report on it")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Return Settings with the options given on the command line."""
+    chosen = {
+        "top_k": args.top_k,
+        "variant": args.variant,
+        "k1": args.k1,
+        "b": args.b,
+        "passage_words": args.passage_words,
+    }
+    return Settings(**{k: v for k, v in chosen.items() if v is not None})
+
+
+def _load(args: argparse.Namespace, settings: Settings, err: TextIO) -> pipeline.Bot:
+    bot = pipeline.load(args.corpus or default_corpus(), settings, use_cache=not args.no_cache)
+    if bot.problems:
+        print(present.problems_to_text(bot.problems), file=err)
+    return bot
+
+
+def run_ask(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    bot = _load(args, settings, err)
+    answer, _ = pipeline.ask(bot, args.question)
+    if args.json:
+        print(json.dumps(present.answer_to_json(answer), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(present.answer_to_text(answer), file=out)
+    return 0
+
+
+def run_chat(args: argparse.Namespace, settings: Settings, inp: TextIO, out: TextIO, err: TextIO) -> int:
+    bot = _load(args, settings, err)
+    conversation = Conversation()
+    interactive = not args.json and inp.isatty()
+    if interactive:
+        print(f"{len(bot.corpus.documents)} documents. {present.NOT_ADVICE} Ctrl-D to quit.", file=out)
+    while True:
+        if interactive:
+            print("> ", end="", file=out, flush=True)
+        line = inp.readline()
+        if not line:
+            return 0
+        try:
+            answer, conversation = pipeline.ask(bot, line.rstrip("\n"), conversation)
+        except CitebotError as error:
+            print(f"error: {error}", file=err)
+            continue
+        if args.json:
+            print(json.dumps(present.answer_to_json(answer), ensure_ascii=False), file=out, flush=True)
+        else:
+            print(present.answer_to_text(answer) + "\n", file=out, flush=True)
+
+
+def run_index(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    started = time.perf_counter()
+    bot = _load(args, settings, err)
+    seconds = time.perf_counter() - started
+    source = "loaded from cache" if bot.from_cache else "built"
+    print(f"corpus:     {bot.corpus.root}", file=out)
+    print(f"documents:  {len(bot.corpus.documents)}", file=out)
+    print(f"passages:   {len(bot.passages)}", file=out)
+    print(f"vocabulary: {len(bot.index.state.terms)} terms", file=out)
+    print(f"warnings:   {len(bot.problems)}", file=out)
+    print(f"index:      {source} in {seconds:.2f} s ({bot.built_at})", file=out)
+    return 0
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the `bot` command; return its exit code."""
+    inp, out, err = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        settings = settings_from(args)
+        if args.command == "ask":
+            return run_ask(args, settings, out, err)
+        if args.command == "chat":
+            return run_chat(args, settings, inp, out, err)
+        return run_index(args, settings, out, err)
+    except CitebotError as error:
+        print(f"error: {error}", file=err)
+        return 1
+
+
+def main_exit() -> None:
+    """Entry point of the `bot` console script."""
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""`Settings`: every tunable of citebot, its default and its validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from bot.errors import SettingsError
+
+VARIANTS = ("okapi", "bm25l", "bm25plus")
+STEMMERS = ("snowball", "porter", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Retrieval, chunking and answering settings; derive variants with `dataclasses.replace`."""
+
+    variant: str = "okapi"
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    delta: float | None = None
+    stemmer: str = "snowball"
+    stopwords: bool = True
+    passage_words: int = 120
+    passage_overlap: int = 0
+    title_weight: int = 1
+    section_weight: int = 1
+    top_k: int = 5
+    max_quotes: int = 3
+    min_coverage: float = 0.5
+    aliases: bool = True
+    spelling: bool = True
+
+    def __post_init__(self) -> None:
+        checks: list[tuple[str, bool, str]] = [
+            ("variant", self.variant in VARIANTS, f"choose one of {', '.join(VARIANTS)}"),
+            ("stemmer", self.stemmer in STEMMERS, f"choose one of {', '.join(STEMMERS)}"),
+            ("k1", 0 <= self.k1 <= 10, "must be between 0 and 10"),
+            ("b", 0 <= self.b <= 1, "must be between 0 and 1"),
+            ("epsilon", 0 <= self.epsilon <= 1, "must be between 0 and 1"),
+            ("delta", self.delta is None or 0 <= self.delta <= 5, "must be between 0 and 5"),
+            ("passage_words", 10 <= self.passage_words <= 5000, "must be between 10 and 5000"),
+            ("passage_overlap", 0 <= self.passage_overlap <= 5, "must be between 0 and 5"),
+            ("title_weight", 0 <= self.title_weight <= 5, "must be between 0 and 5"),
+            ("section_weight", 0 <= self.section_weight <= 5, "must be between 0 and 5"),
+            ("top_k", 1 <= self.top_k <= 100, "must be between 1 and 100"),
+            ("max_quotes", 1 <= self.max_quotes <= 3, "must be between 1 and 3"),
+            ("min_coverage", 0 <= self.min_coverage <= 1, "must be between 0 and 1"),
+        ]
+        for name, ok, problem in checks:
+            if not ok:
+                raise SettingsError(name, getattr(self, name), problem)
+
+    @property
+    def bm25_delta(self) -> float:
+        """Return delta for BM25L/BM25Plus, with rank-bm25's own defaults (0.5 and 1)."""
+        if self.delta is not None:
+            return self.delta
+        return 0.5 if self.variant == "bm25l" else 1.0
+
+    def index_key(self) -> str:
+        """Return a short hash of the settings that change what the index holds."""
+        index_fields = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("top_k", "max_quotes", "min_coverage", "spelling")
+        }
+        blob = json.dumps(index_fields, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,522 @@
+"""Reading a corpus: a folder of .txt/.md files or a BEIR corpus.jsonl -> `Corpus`.
+
+Owns front matter, titles, sections (Markdown and plain-text headings), References sections,
+the synonyms file, and the grammar of citation markers. It never tokenizes words.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+from pathlib import Path
+
+from bot.errors import (
+    CorpusFormatError,
+    CorpusNotFoundError,
+    DuplicateDocumentError,
+    EmptyCorpusError,
+)
+from bot.records import Corpus, Document, Problem, Reference, Section
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown")
+SYNONYMS_FILE = "synonyms.txt"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FRONT_MATTER_KEYS = ("id", "title", "source", "url", "date")
+
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
+_REFERENCES_HEADING = re.compile(
+    r"^(references|sources|bibliography|works cited|citations)\s*:?$", re.IGNORECASE
+)
+_REFERENCE_ENTRY = re.compile(r"^[ \t]*(?:[-*][ \t]+)?(?:\[(\d{1,3})\]|(\d{1,3})[.):])[ \t]*(.+)$")
+# Small words that may stand lower-case inside a Title Case heading.
+_HEADING_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "vs",
+        "with",
+        "without",
+        "versus",
+        "per",
+    ]
+)
+
+
+# --- citation markers ---------------------------------------------------------------------
+
+_MARKER_LIST = r"\d{1,3}(?:[ \t]*,[ \t]*\d{1,3})*"
+_BRACKET = re.compile(r"\[(\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*)\]")
+_TRAILING_AFTER_STOP = re.compile(rf"[.!?][\"')\]]?([ \t]+({_MARKER_LIST}))$")
+_TRAILING_BRACKETS = re.compile(r"([ \t]*(?:\[\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*\][ \t]*)+)[.!?]?$")
+_TRAILING_PARENS = re.compile(rf"([ \t]*\(({_MARKER_LIST})\))[.!?]?$")
+_TRAILING_BARE = re.compile(rf"(\S+)([ \t]+({_MARKER_LIST}))[ \t]*[.!?]?$")
+# A number after one of these words is a quantity, not a citation ("over 65.", "week 12.").
+_QUANTITY_WORDS = frozenset(
+    [
+        "over",
+        "under",
+        "than",
+        "to",
+        "of",
+        "from",
+        "at",
+        "by",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "age",
+        "aged",
+        "ages",
+        "every",
+        "about",
+        "approximately",
+        "around",
+        "up",
+        "least",
+        "most",
+        "and",
+        "or",
+        "per",
+        "in",
+        "on",
+        "with",
+        "within",
+        "x",
+        "day",
+        "week",
+        "month",
+        "year",
+        "hour",
+        "minute",
+        "dose",
+        "grade",
+        "stage",
+        "type",
+        "phase",
+        "step",
+        "level",
+        "number",
+        "no",
+        "version",
+        "chapter",
+        "table",
+        "figure",
+        "page",
+        "class",
+        "schedule",
+        "category",
+        "score",
+        "visit",
+        "cycle",
+        "n",
+        "equals",
+    ]
+)
+
+
+def _expand(group: str) -> list[str]:
+    """Expand '1, 3-5' into ['1', '3', '4', '5'] (ranges of at most 20)."""
+    markers: list[str] = []
+    for item in re.split(r"[ \t]*,[ \t]*", group.strip()):
+        bounds = re.split(r"[ \t]*[-\u2013][ \t]*", item)
+        if len(bounds) == 2 and int(bounds[0]) < int(bounds[1]) <= int(bounds[0]) + 20:
+            markers.extend(str(n) for n in range(int(bounds[0]), int(bounds[1]) + 1))
+        else:
+            markers.extend(bounds)
+    return [m.lstrip("0") or "0" for m in markers]
+
+
+def _is_year(token: str) -> bool:
+    return token.isdigit() and len(token) == 4 and 1800 <= int(token) <= 2100
+
+
+def split_markers(sentence: str, known: frozenset[str] = frozenset()) -> tuple[int, tuple[str, ...]]:
+    """Find the citation markers of one sentence.
+
+    Trailing markers are cut off: the first value is the length of the quotable text, so that
+    `sentence[:length]` has no trailing marker. Bracket markers inside the sentence stay in the
+    text but are listed. When `known` (the document's reference numbers) is not empty, bare
+    trailing numbers count as markers only if each is known.
+
+    Returns:
+        (length of the quotable text, markers in order of appearance without repeats)
+    """
+    text = sentence.rstrip()
+    if re.fullmatch(_MARKER_LIST, text.strip()) and _bare_numbers_ok(text, known):
+        return 0, tuple(_expand(text))  # a lone "2" that a sentence splitter cut off
+    trailing: list[str] = []
+    match = _TRAILING_AFTER_STOP.search(text)
+    if match and _bare_numbers_ok(match.group(2), known):
+        trailing = _expand(match.group(2))
+        text = text[: match.start(1)]
+    else:
+        match = _TRAILING_BRACKETS.search(text) or _TRAILING_PARENS.search(text)
+        if match and match.start(1) > 0:
+            trailing = [m for g in _BRACKET.findall(match.group(1)) for m in _expand(g)]
+            if not trailing:
+                trailing = _expand(match.group(2))
+            text = text[: match.start(1)]
+        else:
+            match = _TRAILING_BARE.search(text)
+            if match and _bare_marker_context(match.group(1)) and _bare_numbers_ok(match.group(3), known):
+                trailing = _expand(match.group(3))
+                text = text[: match.start(2)]
+    inner = [m for g in _BRACKET.findall(text) for m in _expand(g)]
+    text = text.rstrip()
+    return len(text), tuple(dict.fromkeys(inner + trailing))
+
+
+def _bare_marker_context(previous: str) -> bool:
+    """Return True when the token before bare trailing numbers allows them to be markers."""
+    word = previous.strip("\"'(),;:").lower()
+    if _is_year(word):
+        return True  # "a pilot study from 1992 6." cites 6
+    if not word or word[-1].isdigit() or word in _QUANTITY_WORDS:
+        return False
+    return word[-1].isalpha() or word[-1] in "%)"
+
+
+def _bare_numbers_ok(group: str, known: frozenset[str]) -> bool:
+    numbers = _expand(group)
+    if any(n == "0" for n in numbers):
+        return False
+    return not known or all(n in known for n in numbers)
+
+
+# --- one document -------------------------------------------------------------------------
+
+
+def readable_name(path: str) -> str:
+    """Turn 'valium-diazepam_muscle.txt' into 'Valium diazepam muscle'."""
+    stem = Path(path).stem
+    words = re.sub(r"[-_\s]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else path
+
+
+def _is_plain_heading(line: str, next_line: str | None) -> bool:
+    """Return True for a plain-text heading line such as 'From the FDA Drug Label'."""
+    stripped = line.strip()
+    if not stripped or next_line is None or len(stripped) > 80 or _BULLET.match(line):
+        return False
+    if stripped[-1] in ".!?;,:" or stripped[-1].isdigit() or not stripped[0].isupper():
+        return False
+    words = stripped.split()
+    if len(words) > 8:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _HEADING_SMALL_WORDS for w in words)
+
+
+def _decode(raw: bytes, rel: str) -> tuple[str | None, Problem | None]:
+    if not raw.strip():
+        return None, Problem(rel, None, "empty file, nothing to read")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, Problem(rel, None, "not valid UTF-16 despite its byte-order mark")
+    if b"\x00" in raw[:8192]:
+        return None, Problem(rel, None, "binary file (holds NUL bytes), not a text document")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        byte = raw[err.start]
+        return None, Problem(
+            rel, line, f"not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8 to include it"
+        )
+
+
+def _front_matter(text: str, rel: str) -> tuple[dict[str, str], int, int, list[Problem]]:
+    """Parse `---` front matter; return fields, body offset, lines used, problems."""
+    if not text.startswith("---\n"):
+        return {}, 0, 0, []
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    if end is None:
+        return {}, 0, 0, [Problem(rel, 1, "front matter: no closing '---'; read as plain text")]
+    block = text[4 : 4 + end.start()]
+    fields: dict[str, str] = {}
+    problems = []
+    for number, line in enumerate(block.split("\n"), start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or not key:
+            problems.append(Problem(rel, number, f"front matter: expected 'key: value', got {line!r}"))
+            continue
+        fields[key] = value.strip().strip("\"'")
+    body_start = 4 + end.end()
+    if text[body_start : body_start + 1] == "\n":
+        body_start += 1
+    return fields, body_start, text[:body_start].count("\n"), problems
+
+
+def parse_document(text: str, rel: str, doc_id: str | None = None) -> tuple[Document, list[Problem]]:
+    """Parse decoded text into a `Document`; `rel` names the file in ids and messages."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fields, body_start, line_offset, problems = _front_matter(text, rel)
+    body = text[body_start:]
+    plain = not rel.lower().endswith((".md", ".markdown"))
+    lines = body.split("\n")
+    offsets = []
+    position = 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+
+    headings: list[tuple[int, str, int]] = []  # (line number, heading, level)
+    for number, line in enumerate(lines):
+        md = _MD_HEADING.match(line)
+        if md and md.group(2):
+            headings.append((number, md.group(2).strip(), len(md.group(1))))
+            continue
+        following = next((ln for ln in lines[number + 1 :] if ln.strip()), None)
+        if plain and _is_plain_heading(line, following):
+            headings.append((number, line.strip(), 1))
+
+    title = fields.get("title") or next((h for _, h, level in headings if level == 1 and not plain), "")
+    title = title or readable_name(rel)
+
+    sections: list[Section] = []
+    references: list[Reference] = []
+    first = headings[0][0] if headings else len(lines)
+    lead = body[: offsets[first] if first < len(lines) else len(body)]
+    if lead.strip():
+        sections.append(Section(title, 0, len(lead.rstrip()), 0))
+    for i, (number, heading, level) in enumerate(headings):
+        start = offsets[number + 1] if number + 1 < len(lines) else len(body)
+        stop = offsets[headings[i + 1][0]] if i + 1 < len(headings) else len(body)
+        end = start + len(body[start:stop].rstrip())
+        start = min(start, end)
+        if _REFERENCES_HEADING.match(heading):
+            references.extend(
+                _parse_references(body, lines, number + 1, stop, offsets, rel, line_offset, problems)
+            )
+        else:
+            sections.append(Section(heading, start, end, level))
+
+    metadata = tuple((k, v) for k, v in fields.items() if k in FRONT_MATTER_KEYS and k != "id")
+    unknown = [k for k in fields if k not in FRONT_MATTER_KEYS]
+    if unknown:
+        problems.append(
+            Problem(
+                rel,
+                2,
+                f"front matter: unknown field(s) {', '.join(unknown)} ignored "
+                f"(known: {', '.join(FRONT_MATTER_KEYS)})",
+            )
+        )
+    document = Document(
+        doc_id=fields.get("id") or doc_id or Path(rel).with_suffix("").as_posix(),
+        title=title,
+        path=rel,
+        text=body,
+        sections=tuple(sections),
+        references=tuple(references),
+        metadata=metadata,
+    )
+    return document, problems
+
+
+def _parse_references(
+    body: str,
+    lines: list[str],
+    first: int,
+    stop: int,
+    offsets: list[int],
+    rel: str,
+    line_offset: int,
+    problems: list[Problem],
+) -> list[Reference]:
+    entries: list[list[str]] = []
+    for number in range(first, len(lines)):
+        if offsets[number] >= stop:
+            break
+        line = lines[number]
+        if not line.strip():
+            continue
+        match = _REFERENCE_ENTRY.match(line)
+        if match:
+            entries.append([match.group(1) or match.group(2), match.group(3).strip()])
+        elif entries:
+            entries[-1][1] += " " + line.strip()
+        else:
+            problems.append(
+                Problem(
+                    rel,
+                    number + 1 + line_offset,
+                    "References: entry has no number (write '1. Author. Title. Year.')",
+                )
+            )
+    return [Reference(marker.lstrip("0") or "0", text) for marker, text in entries]
+
+
+def read_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
+    """Read one file; a file that cannot be read gives a problem and no document."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return None, [Problem(rel, None, f"file of {size} bytes is over the {limit} MiB limit")]
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(rel, None, f"cannot read: {err.strerror or err}")]
+    text, problem = _decode(raw, rel)
+    if text is None:
+        return None, [problem] if problem else []
+    document, problems = parse_document(text, rel)
+    if not document.sections:
+        problems.append(Problem(rel, None, "no text outside headings and references"))
+        return None, problems
+    return document, problems
+
+
+# --- synonyms -----------------------------------------------------------------------------
+
+
+def read_synonyms(path: Path, rel: str) -> tuple[tuple[tuple[str, ...], ...], list[Problem]]:
+    """Read 'word, other word, ...' groups, one per line; '#' starts a comment."""
+    groups = []
+    problems = []
+    raw = path.read_bytes()
+    text, problem = _decode(raw, rel)
+    if text is None:
+        return (), [problem] if problem else []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        items = tuple(i.strip() for i in re.split(r"[,=]", line) if i.strip())
+        if len(items) < 2:
+            problems.append(
+                Problem(rel, number, "synonyms: a line needs two or more names separated by commas")
+            )
+            continue
+        groups.append(items)
+    return tuple(groups), problems
+
+
+# --- a whole corpus -----------------------------------------------------------------------
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def read_folder(root: Path) -> Corpus:
+    """Read every .txt and .md file below root, recursively, in a stable order."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    for folder, subfolders, files in os.walk(root, followlinks=False):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() and not _inside(path, root):
+                problems.append(Problem(rel, None, "symbolic link to outside the corpus, not followed"))
+                continue
+            if rel == SYNONYMS_FILE:
+                synonyms, found = read_synonyms(path, rel)
+                problems.extend(found)
+                continue
+            if not name.lower().endswith(DOCUMENT_SUFFIXES):
+                if not name.lower().endswith(".jsonl"):
+                    problems.append(Problem(rel, None, "not a .txt or .md file, skipped"))
+                continue
+            document, found = read_document(path, rel)
+            problems.extend(found)
+            if document is not None:
+                documents.append(document)
+    return Corpus(str(root), tuple(documents), tuple(problems), synonyms)
+
+
+def read_beir(path: Path) -> Corpus:
+    """Read a BEIR corpus.jsonl: one JSON object per line with `_id`, `title` and `text`."""
+    documents = []
+    problems = []
+    rel = path.name
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise CorpusFormatError(str(path), number, "json", err.msg) from err
+            if not isinstance(record, dict):
+                raise CorpusFormatError(str(path), number, "line", "expected a JSON object")
+            for key in ("_id", "text"):
+                if not isinstance(record.get(key), str):
+                    raise CorpusFormatError(str(path), number, f'"{key}"', "missing or not a string")
+            text = record["text"]
+            if not text.strip():
+                problems.append(Problem(rel, number, f"document {record['_id']!r} has no text"))
+                continue
+            title = record.get("title") if isinstance(record.get("title"), str) else ""
+            documents.append(
+                Document(
+                    doc_id=record["_id"],
+                    title=title or record["_id"],
+                    path=f"{rel}:{number}",
+                    text=text,
+                    sections=(Section(title or record["_id"], 0, len(text), 0),),
+                )
+            )
+    return Corpus(str(path), tuple(documents), tuple(problems))
+
+
+def read_corpus(path: str | os.PathLike[str]) -> Corpus:
+    """Read a corpus folder, a single document, or a BEIR corpus.jsonl.
+
+    Raises:
+        CorpusNotFoundError: the path does not exist.
+        EmptyCorpusError: no document could be read.
+        DuplicateDocumentError: two documents share an id.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise CorpusNotFoundError(str(path))
+    if root.is_dir():
+        corpus = read_folder(root)
+    elif root.suffix == ".jsonl":
+        corpus = read_beir(root)
+    else:
+        document, problems = read_document(root, root.name)
+        corpus = Corpus(str(root), (document,) if document else (), tuple(problems))
+    seen: dict[str, str] = {}
+    for document in corpus.documents:
+        if document.doc_id in seen:
+            raise DuplicateDocumentError(document.doc_id, seen[document.doc_id], document.path)
+        seen[document.doc_id] = document.path
+    if not corpus.documents:
+        reason = "no .txt or .md document could be read"
+        if corpus.problems:
+            reason += f" ({len(corpus.problems)} problem(s): {corpus.problems[0]})"
+        raise EmptyCorpusError(str(path), reason)
+    return corpus
