@@ -181,6 +181,9 @@ def extract_answer(
             text = documents[entry[2].passage.doc_id].text[entry[3].start : entry[3].end]
             if any(pattern.search(text) for pattern in wanted):
                 entry[0] += bonus
+    if not scored:
+        # The words matched only headings, titles or citation markers: nothing to quote.
+        return Answer(question, query, True, tuple(c.word for c in concepts), (), hits)
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     quotes = []
     for value, _, hit, sentence in scored:

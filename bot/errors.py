@@ -28,12 +28,16 @@ class CorpusError(CitebotError):
 
 
 class CorpusNotFoundError(CorpusError):
+    """The corpus folder or file does not exist."""
+
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"{path}: no such corpus folder or file")
 
 
 class EmptyCorpusError(CorpusError):
+    """Nothing could be read, or no passage has a searchable word."""
+
     def __init__(self, path: str, reason: str = "no document could be read") -> None:
         self.path = path
         self.reason = reason
@@ -41,6 +45,8 @@ class EmptyCorpusError(CorpusError):
 
 
 class DuplicateDocumentError(CorpusError):
+    """Two documents share an id."""
+
     def __init__(self, doc_id: str, first: str, second: str) -> None:
         self.doc_id = doc_id
         self.first = first
@@ -52,6 +58,8 @@ class DuplicateDocumentError(CorpusError):
 
 
 class CorpusFormatError(CorpusError):
+    """A line of a corpus.jsonl is not a valid document."""
+
     def __init__(self, path: str, line: int | None, field: str, problem: str) -> None:
         self.path = path
         self.line = line
@@ -61,6 +69,8 @@ class CorpusFormatError(CorpusError):
 
 
 class SettingsError(CitebotError):
+    """A setting is out of its range."""
+
     def __init__(self, field: str, value: object, problem: str) -> None:
         self.field = field
         self.value = value
@@ -69,6 +79,8 @@ class SettingsError(CitebotError):
 
 
 class QuestionError(CitebotError):
+    """A question is over the length limit."""
+
     def __init__(self, length: int, limit: int) -> None:
         self.length = length
         self.limit = limit
@@ -78,6 +90,8 @@ class QuestionError(CitebotError):
 
 
 class QuestionsFileError(CitebotError):
+    """A line of a test-questions file is wrong."""
+
     def __init__(self, path: str, line: int | None, field: str, problem: str) -> None:
         self.path = path
         self.line = line
@@ -87,6 +101,8 @@ class QuestionsFileError(CitebotError):
 
 
 class UploadError(CitebotError):
+    """An uploaded file was rejected; nothing was written."""
+
     def __init__(self, name: str, problem: str) -> None:
         self.name = name
         self.problem = problem

@@ -306,7 +306,7 @@ def parse_document(text: str, rel: str, doc_id: str | None = None) -> tuple[Docu
         start = offsets[number + 1] if number + 1 < len(lines) else len(body)
         stop = offsets[headings[i + 1][0]] if i + 1 < len(headings) else len(body)
         end = start + len(body[start:stop].rstrip())
-        start = min(start, end)
+        start = min(start + len(body[start:end]) - len(body[start:end].lstrip("\n")), end)
         if _REFERENCES_HEADING.match(heading):
             references.extend(
                 _parse_references(body, lines, number + 1, stop, offsets, rel, line_offset, problems)

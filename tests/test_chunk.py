@@ -1,0 +1,168 @@
+"""Chunking: passages stay in one section, match their offsets, and keep sentence markers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import Settings, read_corpus
+from bot.chunk import chunk_document
+from bot.read import parse_document
+
+# The seed's sentences with exactly the markers each carries, in document order.
+SEED_SENTENCE_MARKERS = [
+    ("Valium (diazepam) should be used with caution", ()),
+    ("As a benzodiazepine, it enhances the effects of GABA", ("1",)),
+    ("Typical dosing for muscle relaxation is 2-10 mg", ()),
+    ("The medication should be taken exactly as directed", ()),
+    ("Side effects may include drowsiness", ()),
+    ("Valium should not be combined with alcohol", ()),
+    ("It's essential to note that Valium is typically prescribed", ("1",)),
+    ("Never stop taking Valium suddenly", ()),
+    ("Skeletal muscle relaxants, including Valium", ("1",)),
+    ("However, they were associated with a higher total", ("1",)),
+    ("Other muscle relaxants like tizanidine", ("1",)),
+    ("Use Valium with caution", ()),
+    ("Be aware of the potential", ()),
+    ("Follow the prescribed dosing", ()),
+    ("Consider alternative muscle relaxants", ("1",)),
+    ("Diazepam is a useful adjunct", ()),
+    ("Diazepam can be used as a muscle relaxant", ()),
+    ("However, it is recommended to be used as an adjunct", ("2",)),
+    ("Valium (Diazepam) is used as a muscle relaxant", ("3", "4")),
+    ("A study from 1985 found", ("3",)),
+    ("A systematic review from 2004 found", ("4",)),
+    ("Baclofen is widely used for spastic disorders", ("5",)),
+    ("A case series and review of the literature from 2023", ("5",)),
+    ("High dose oral baclofen therapy has been studied", ("6",)),
+    ("Intrathecal baclofen is considered an adjuvant therapy", ("7",)),
+    ("A case report from 2021 found", ("7",)),
+]
+
+
+@pytest.fixture(scope="module")
+def seed_document(seed_corpus):
+    return read_corpus(seed_corpus).documents[0]
+
+
+def test_seed_sentences_and_their_exact_markers(seed_document):
+    passages = chunk_document(seed_document, Settings())
+    sentences = [s for p in passages for s in p.sentences]
+    found = [(seed_document.text[s.start : s.end], s.markers) for s in sentences]
+    assert len(found) == len(SEED_SENTENCE_MARKERS)
+    for (text, markers), (opening, expected) in zip(found, SEED_SENTENCE_MARKERS, strict=True):
+        assert text.startswith(opening)
+        assert markers == expected, text
+
+
+def test_quotable_sentences_drop_bullets_and_trailing_markers(seed_document):
+    sentences = [s for p in chunk_document(seed_document, Settings()) for s in p.sentences]
+    texts = [seed_document.text[s.start : s.end] for s in sentences]
+    assert "helps reduce muscle tension and spasms" in texts[1] and texts[1].endswith("spasms")
+    assert texts[17].endswith("rather than as the sole therapy.")
+    assert texts[23].endswith("confirmed in a pilot study from 1992")
+    assert not any(t.startswith("- ") for t in texts)
+
+
+def test_passages_stay_in_their_section_and_match_offsets(seed_document):
+    for size in (10, 40, 120, 1000):
+        passages = chunk_document(seed_document, Settings(passage_words=size))
+        for passage in passages:
+            section = next(s for s in seed_document.sections if s.heading == passage.section)
+            assert section.start <= passage.start < passage.end <= section.end
+            assert seed_document.text[passage.start : passage.end] == passage.text
+            for sentence in passage.sentences:
+                assert passage.start <= sentence.start < sentence.end <= passage.end
+
+
+def test_passage_ids_are_stable_and_numbered(seed_document):
+    first = chunk_document(seed_document, Settings())
+    again = chunk_document(replace(seed_document), Settings())
+    assert [p.passage_id for p in first] == [
+        f"valium-diazepam-muscle-spasm#{n}" for n in range(1, len(first) + 1)
+    ]
+    assert first == again
+
+
+def test_passage_size_bounds_words_but_keeps_whole_sentences(seed_document):
+    small = chunk_document(seed_document, Settings(passage_words=30))
+    large = chunk_document(seed_document, Settings(passage_words=400))
+    assert len(small) > len(large)
+    assert len(large) == 8  # one passage per non-empty section
+    assert sum(len(p.sentences) for p in small) == sum(len(p.sentences) for p in large)
+
+
+def test_overlap_repeats_sentences_between_neighbours(seed_document):
+    plain = chunk_document(seed_document, Settings(passage_words=60))
+    overlapping = chunk_document(seed_document, Settings(passage_words=60, passage_overlap=1))
+    assert len(overlapping) > len(plain)
+    same_section = [(a, b) for a, b in pairwise(overlapping) if a.section == b.section]
+    assert any(a.sentences[-1] == b.sentences[0] for a, b in same_section)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Use it, e.g. for spasm. Dr. Smith gave 2.5 mg vs. placebo. It was fine.",
+            ["Use it, e.g. for spasm.", "Dr. Smith gave 2.5 mg vs. placebo.", "It was fine."],
+        ),
+        ("The U.S. label says so. Another sentence.", ["The U.S. label says so.", "Another sentence."]),
+        (
+            "Hard wrapped line that goes\non here. Next one.",
+            ["Hard wrapped line that goes\non here.", "Next one."],
+        ),
+    ],
+    ids=["abbreviations-decimals", "u.s.", "hard-wrap"],
+)
+def test_sentence_splitting_survives_abbreviations(text, expected):
+    document, _ = parse_document(text + "\n", "t.md")
+    (passage,) = chunk_document(document, Settings())
+    assert [document.text[s.start : s.end] for s in passage.sentences] == expected
+
+
+def test_long_sentence_is_cut_at_white_space():
+    text = " ".join(["word"] * 2000) + "."
+    document, _ = parse_document(text, "long.txt")
+    passages = chunk_document(document, Settings(passage_words=5000))
+    sentences = [s for p in passages for s in p.sentences]
+    assert len(sentences) > 1
+    assert all(s.end - s.start <= 1500 for s in sentences)
+
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "From the Guidelines",
+                "Key Takeaways",
+                "## Dosing",
+                "# Title",
+                "References",
+                "1. Ref. 2001.",
+                "",
+            ]
+        ),
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80),
+        st.from_regex(r"- [A-Za-z ,]{1,40}( [0-9]{1,2}| \[[0-9]\])?\.", fullmatch=True),
+    ),
+    max_size=25,
+)
+
+
+@given(lines=_LINES, size=st.integers(min_value=10, max_value=200))
+@settings(max_examples=150, deadline=None)
+def test_any_text_chunks_into_passages_inside_sections(lines, size):
+    document, _ = parse_document("\n".join(lines), "any.md")
+    for passage in chunk_document(document, Settings(passage_words=size)):
+        assert document.text[passage.start : passage.end] == passage.text
+        assert any(
+            s.heading == passage.section and s.start <= passage.start and passage.end <= s.end
+            for s in document.sections
+        )
+        for sentence in passage.sentences:
+            assert passage.start <= sentence.start < sentence.end <= passage.end

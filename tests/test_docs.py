@@ -1,0 +1,14 @@
+"""The README tells the truth about the command line."""
+
+from conftest import ROOT
+
+from bot.cli import build_parser
+
+
+def test_readme_lists_every_subcommand_and_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in commands:
+        assert f"`bot {name}" in readme, name
+    assert "make run" in readme and "make test" in readme

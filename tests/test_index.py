@@ -1,0 +1,96 @@
+"""The index: scores equal rank-bm25's get_scores, deterministic ties, small-corpus traps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import EmptyCorpusError, Settings
+from bot.index import Index, fit_model
+from bot.pipeline import passage_terms
+
+VARIANTS = [
+    Settings(variant="okapi"),
+    Settings(variant="bm25l"),
+    Settings(variant="bm25plus"),
+    Settings(variant="okapi", k1=0.9, b=0.4),
+    Settings(variant="bm25l", k1=1.2, b=0.3, delta=1.0),
+    Settings(variant="bm25plus", k1=2.0, b=1.0, delta=0.5),
+]
+
+
+@pytest.fixture(scope="module")
+def analyzed(small_bot):
+    return [passage_terms(p, Settings()) for p in small_bot.passages]
+
+
+@pytest.mark.parametrize("chosen", VARIANTS, ids=lambda s: f"{s.variant}-k1={s.k1}-b={s.b}-delta={s.delta}")
+def test_scores_equal_rank_bm25_on_many_queries(small_bot, analyzed, chosen):
+    index = Index.build(small_bot.passages, analyzed, chosen)
+    model = fit_model(analyzed, chosen)
+    vocabulary = sorted({t for terms in analyzed for t in terms})
+    rng = np.random.default_rng(7)
+    queries = [list(rng.choice(vocabulary, size=rng.integers(1, 6))) for _ in range(200)]
+    queries += [["unknownword"], ["baclofen", "baclofen"], []]
+    for query in queries:
+        assert np.allclose(index.scores(query), model.get_scores(query), rtol=0, atol=1e-9), query
+
+
+@given(
+    passages=st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), min_size=4, max_size=12).filter(
+        any
+    ),
+    query=st.lists(st.sampled_from("abcdefghz"), min_size=1, max_size=5),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_scores_equal_rank_bm25_on_any_corpus(passages, query, variant):
+    from bot.records import Passage
+
+    chosen = Settings(variant=variant)
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(len(passages))]
+    index = Index.build(records, passages, chosen)
+    assert np.allclose(index.scores(query), fit_model(passages, chosen).get_scores(query), rtol=0, atol=1e-9)
+
+
+def test_search_ranks_best_first_and_breaks_ties_by_passage_order():
+    from bot.records import Passage
+
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(6)]
+    terms = [["x", "y"], ["x", "y"], ["z"], ["x", "y"], ["w", "v"], ["u"]]
+    index = Index.build(records, terms, Settings())
+    hits = index.search(["x"], top_k=5)
+    assert [h.passage.passage_id for h in hits] == ["d#0", "d#1", "d#3"]
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert len({h.score for h in hits}) == 1
+    assert [h.passage.passage_id for h in index.search(["x"], top_k=2)] == ["d#0", "d#1"]
+
+
+def test_search_returns_only_passages_holding_a_term(small_bot):
+    hits = small_bot.index.search(["hyperthermia"], top_k=10)
+    assert [h.passage.doc_id for h in hits] == ["dantrolene"]
+    assert small_bot.index.search(["nosuchterm"], top_k=10) == ()
+
+
+def test_okapi_term_in_half_the_passages_gets_zero_idf_yet_passages_are_found():
+    from bot.records import Passage
+
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(4)]
+    index = Index.build(records, [["x", "a"], ["x", "b"], ["c"], ["d"]], Settings())
+    assert index.idf("x") == 0
+    assert {h.passage.passage_id for h in index.search(["x"], top_k=4)} == {"d#0", "d#1"}
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [([], "no passage to index"), ([[], []], "no passage has a searchable word")],
+    ids=["no-passages", "no-terms"],
+)
+def test_empty_input_is_a_clear_error_not_zero_division(terms, message):
+    from bot.records import Passage
+
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(len(terms))]
+    with pytest.raises(EmptyCorpusError, match=message):
+        Index.build(records, terms, Settings(), root="corpus")
