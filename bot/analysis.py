@@ -80,6 +80,13 @@ def stopwords() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@cache
+def framing_words() -> frozenset[str]:
+    """Return the shipped list of words that frame a question ("usual", "typical", "how long")."""
+    text = resources.files("bot").joinpath("data/framing_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def normalize(text: str) -> str:
     """Return text in compatibility form, without accents, case-folded, with plain apostrophes."""
     decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))

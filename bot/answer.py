@@ -10,10 +10,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib import resources
 
-from bot.analysis import analyze
+from bot.analysis import analyze, framing_words
 from bot.config import Settings
 from bot.records import Answer, Citation, Document, Hit, Passage, Query, Quote, Sentence
 
@@ -23,8 +21,10 @@ VAGUE_PROMPT = "The question names nothing to look for: ask about a drug, a cond
 FRAMING_SHARE = 0.25
 # Quotes after the first must score at least this share of the best sentence.
 QUOTE_SHARE = 0.7
-# How many of the best passages are searched for sentences to quote.
-QUOTE_PASSAGES = 3
+# How much a sentence's score follows its passage's retrieval score (the rest is its own words).
+PASSAGE_PRIOR = 0.4
+# How many of the best passages must cover the question for an answer (the rest may still be quoted).
+COVERAGE_PASSAGES = 3
 
 
 # Expected answer types: a question asking for an amount or a duration is best answered by a
@@ -44,6 +44,12 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
     (
+        re.compile(
+            r"\b(who|when) (should|must|can) ?not\b|\b(shouldn't|mustn't|avoid|contraindicat\w*)\b", re.I
+        ),
+        re.compile(r"\b(?:should not|must not|cannot|contraindicated|avoid\w*|not be used)\b", re.I),
+    ),
+    (
         re.compile(r"\b(how often|how many times|frequency)\b", re.I),
         re.compile(
             r"\b(?:daily|times (?:a|per) day|\d+\s*(?:-|\u2013)?\s*\d*\s*times|every \d+ hours|weekly)\b",
@@ -58,13 +64,6 @@ ANSWER_TYPE_BONUS = 0.5
 CONTEXT_SHARE = 0.5
 
 
-@cache
-def framing_words() -> frozenset[str]:
-    """Return the shipped list of question-framing words."""
-    text = resources.files("bot").joinpath("data/framing_words.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-
-
 @dataclass(frozen=True, slots=True)
 class Concept:
     """A content word of the question, the terms that satisfy it, and its weight."""
@@ -73,6 +72,7 @@ class Concept:
     terms: frozenset[str]
     weight: float
     in_corpus: bool
+    framing: bool = False
 
 
 def weigh_concepts(query: Query, df, passage_count: int) -> list[Concept]:
@@ -81,9 +81,10 @@ def weigh_concepts(query: Query, df, passage_count: int) -> list[Concept]:
     for word, terms in query.concepts:
         frequency = sum(df(t) for t in terms)
         weight = math.log(1 + passage_count / (min(frequency, passage_count) + 0.5))
-        if word in framing_words():
+        framing = word in framing_words()
+        if framing:
             weight *= FRAMING_SHARE
-        result.append(Concept(word, frozenset(terms), weight, frequency > 0))
+        result.append(Concept(word, frozenset(terms), weight, frequency > 0, framing))
     # A word found nowhere has the highest idf of all, which would let one stray word (a verb
     # such as "drink") outweigh everything found; it weighs as much as the heaviest found word.
     heaviest = max((c.weight for c in result if c.in_corpus), default=0.0)
@@ -138,18 +139,30 @@ def extract_answer(
     if not hits:
         return Answer(question, query, True, tuple(c.word for c in concepts), (), hits)
 
-    top = hits[:QUOTE_PASSAGES]
-    passage_terms = [set(analyze(f"{h.passage.section} {h.passage.text}", settings)) for h in top]
-    best_coverage = max(_coverage(concepts, terms) for terms in passage_terms)
+    # The question's focus: what it asks about beyond the topic its best document is named
+    # after ("dog" in "Can I give my dog methocarbamol?"). A focus found nowhere in the corpus
+    # means the documents never speak of it, however well the topic matches.
+    title_terms = set(analyze(hits[0].passage.doc_title, settings))
+    focus = [c for c in concepts if not c.framing and not c.terms & title_terms]
+    focus_weight = sum(c.weight for c in focus)
+    unknown = sum(c.weight for c in focus if not c.in_corpus)
+    if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
+        return Answer(question, query, True, nowhere, (), hits)
+
+    top = hits
+    passage_terms = [
+        set(analyze(f"{h.passage.doc_title} {h.passage.section} {h.passage.text}", settings)) for h in top
+    ]
+    best_coverage = max(_coverage(concepts, terms) for terms in passage_terms[:COVERAGE_PASSAGES])
     if best_coverage < settings.min_coverage:
-        reached = set().union(*passage_terms)
+        reached = set().union(*passage_terms[:COVERAGE_PASSAGES])
         unmet = tuple(c.word for c in concepts if c.in_corpus and not c.terms & reached)
         return Answer(question, query, True, nowhere + unmet, (), hits)
 
     candidates: list[tuple[Hit, Sentence, set[str]]] = []
     context_terms: dict[str, set[str]] = {}
     for hit, terms in zip(top, passage_terms, strict=True):
-        context_terms[hit.passage.passage_id] = terms | set(analyze(hit.passage.doc_title, settings))
+        context_terms[hit.passage.passage_id] = terms
         for sentence in hit.passage.sentences:
             text = documents[hit.passage.doc_id].text[sentence.start : sentence.end]
             candidates.append((hit, sentence, set(analyze(text, settings))))
@@ -173,7 +186,7 @@ def extract_answer(
             if c.terms & (terms | around)
         )
         if best_score > 0:
-            value *= 0.6 + 0.4 * max(hit.score, 0.0) / best_score
+            value *= 1 - PASSAGE_PRIOR + PASSAGE_PRIOR * max(hit.score, 0.0) / best_score
         scored.append([value, -order, hit, sentence])
     if wanted and scored:
         bonus = ANSWER_TYPE_BONUS * max(s[0] for s in scored)

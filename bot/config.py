@@ -29,7 +29,8 @@ class Settings:
     section_weight: int = 1
     top_k: int = 5
     max_quotes: int = 3
-    min_coverage: float = 0.5
+    min_coverage: float = 0.3
+    max_unknown_focus: float = 0.4
     aliases: bool = True
     spelling: bool = True
 
@@ -48,6 +49,7 @@ class Settings:
             ("top_k", 1 <= self.top_k <= 100, "must be between 1 and 100"),
             ("max_quotes", 1 <= self.max_quotes <= 3, "must be between 1 and 3"),
             ("min_coverage", 0 <= self.min_coverage <= 1, "must be between 0 and 1"),
+            ("max_unknown_focus", 0 < self.max_unknown_focus <= 1, "must be above 0 and at most 1"),
         ]
         for name, ok, problem in checks:
             if not ok:
@@ -65,7 +67,7 @@ class Settings:
         index_fields = {
             k: v
             for k, v in asdict(self).items()
-            if k not in ("top_k", "max_quotes", "min_coverage", "spelling")
+            if k not in ("top_k", "max_quotes", "min_coverage", "max_unknown_focus", "spelling")
         }
         blob = json.dumps(index_fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from nltk.metrics.distance import edit_distance
 
-from bot.analysis import normalize, word_terms, words
+from bot.analysis import framing_words, normalize, word_terms, words
 from bot.config import Settings
 from bot.errors import QuestionError
 from bot.records import Corpus, Passage, Query
@@ -24,6 +24,8 @@ from bot.records import Corpus, Passage, Query
 MAX_QUESTION_CHARS = 2000
 # Shorter unknown words are more often real words the corpus lacks than typos ("safe", not "same").
 MIN_CORRECTED = 5
+# Words that frame a question ("the usual dose") say little about which passage answers it.
+FRAMING_WEIGHT = 0.25
 # "Valium (diazepam)", "baclofen (Lioresal)": two single names, one of them capitalized.
 _ALIAS = re.compile(r"\b([A-Za-z][A-Za-z-]{3,})[ \t]+\(([A-Za-z][A-Za-z-]{3,})\)")
 
@@ -60,10 +62,10 @@ class Lexicon:
     def correct(self, word: str) -> str | None:
         """Return the corpus word closest to a misspelled word, or None when none is close.
 
-        Candidates share the first letter and differ in length by at most two; the closest by
-        edit distance (transpositions count once) wins, then the most used.
+        Candidates share the first letter and are at most one edit away (two for words of nine
+        letters or more, transpositions counting once); the closest wins, then the most used.
         """
-        limit = 1 if len(word) < 7 else 2
+        limit = 1 if len(word) < 9 else 2
         candidates = [
             c
             for size in range(len(word) - limit, len(word) + limit + 1)
@@ -168,7 +170,7 @@ def build_query(
         used_words.append(word)
         concepts.setdefault(word, []).extend(own)
         terms.extend(own)
-        weights.extend([1.0] * len(own))
+        weights.extend([FRAMING_WEIGHT if word in framing_words() else 1.0] * len(own))
     expansions: list[str] = []
     for word, other in lexicon.synonyms(used_words) if settings.aliases or lexicon.groups else ():
         extra = [t for w in other for t in word_terms(w, settings)]
