@@ -29,18 +29,17 @@ COVERAGE_PASSAGES = 3
 
 # Expected answer types: a question asking for an amount or a duration is best answered by a
 # sentence that states one (as factoid QA systems match answer types).
+_NUMBER = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)"
+_RANGE = rf"{_NUMBER}(?:\s*(?:-|\u2013|to|or)\s*{_NUMBER})?"
 _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
-        re.compile(r"\b(dose|doses|dosage|dosing|how much|how many (mg|milligrams))\b", re.I),
-        re.compile(
-            r"\d+(?:\.\d+)?(?:\s*(?:-|\u2013|to)\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|\u00b5g|g|ml|units?)\b", re.I
-        ),
+        re.compile(r"\b(dose|doses|dosage|dosing|dosed|how much|how many (mg|milligrams))\b", re.I),
+        re.compile(rf"\b{_RANGE}\s*(?:mg|mcg|\u00b5g|g|grams?|ml|units?|tablets?|capsules?)\b", re.I),
     ),
     (
         re.compile(r"\b(how long|how many (days|weeks|months|years)|duration|for how)\b", re.I),
         re.compile(
-            r"\d+(?:\s*(?:-|\u2013|to)\s*\d+)?\s*(?:days?|weeks?|months?|years?|hours?)\b|\b(?:short|long)-term\b",
-            re.I,
+            rf"\b{_RANGE}\s*(?:days?|weeks?|months?|years?|hours?)\b|\b(?:short|long)[- ]term\b", re.I
         ),
     ),
     (
@@ -52,7 +51,7 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"\b(how often|how many times|frequency)\b", re.I),
         re.compile(
-            r"\b(?:daily|times (?:a|per) day|\d+\s*(?:-|\u2013)?\s*\d*\s*times|every \d+ hours|weekly)\b",
+            rf"\b(?:daily|times (?:a|per) day|{_NUMBER} times|every {_RANGE} (?:hours|weeks|months)|weekly)\b",
             re.I,
         ),
     ),

@@ -47,9 +47,9 @@ class Bot:
 
 def passage_terms(passage: Passage, settings: Settings) -> list[str]:
     """Return the terms a passage is indexed under: its text, section heading and title."""
-    heading = " ".join(
-        [passage.doc_title] * settings.title_weight + [passage.section] * settings.section_weight
-    )
+    # Text before the first heading is a section named after the title: count the title once.
+    section = [] if passage.section == passage.doc_title else [passage.section]
+    heading = " ".join([passage.doc_title] * settings.title_weight + section * settings.section_weight)
     return analyze(f"{heading} {passage.text}", settings)
 
 
