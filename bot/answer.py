@@ -49,6 +49,10 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\b(?:should not|must not|cannot|contraindicated|avoid\w*|not be used)\b", re.I),
     ),
     (
+        re.compile(r"\b(side effects?|adverse (?:effects?|events?|reactions?)|symptoms|signs)\b", re.I),
+        re.compile(r"\b(?:include|includes|including|such as|may cause|can cause|most common)\b", re.I),
+    ),
+    (
         re.compile(r"\b(how often|how many times|frequency)\b", re.I),
         re.compile(
             rf"\b(?:daily|times (?:a|per) day|{_NUMBER} times|every {_RANGE} (?:hours|weeks|months)|weekly)\b",
@@ -77,12 +81,14 @@ class Concept:
 def weigh_concepts(query: Query, df, passage_count: int) -> list[Concept]:
     """Weigh each content word by how rare its rarest-used term is: rare words must be found."""
     result = []
+    borrowed = dict(query.borrowed)
     for word, terms in query.concepts:
         frequency = sum(df(t) for t in terms)
         weight = math.log(1 + passage_count / (min(frequency, passage_count) + 0.5))
         framing = word in framing_words()
         if framing:
             weight *= FRAMING_SHARE
+        weight *= borrowed.get(word, 1.0)
         result.append(Concept(word, frozenset(terms), weight, frequency > 0, framing))
     # A word found nowhere has the highest idf of all, which would let one stray word (a verb
     # such as "drink") outweigh everything found; it weighs as much as the heaviest found word.
@@ -160,8 +166,10 @@ def extract_answer(
 
     candidates: list[tuple[Hit, Sentence, set[str]]] = []
     context_terms: dict[str, set[str]] = {}
+    title_terms: dict[str, set[str]] = {}
     for hit, terms in zip(top, passage_terms, strict=True):
         context_terms[hit.passage.passage_id] = terms
+        title_terms[hit.passage.passage_id] = set(analyze(hit.passage.doc_title, settings))
         for sentence in hit.passage.sentences:
             text = documents[hit.passage.doc_id].text[sentence.start : sentence.end]
             candidates.append((hit, sentence, set(analyze(text, settings))))
@@ -178,11 +186,14 @@ def extract_answer(
         matched = [c for c in concepts if c.terms & terms]
         if not matched:
             continue
+        # A word of the document's title is what every sentence of it speaks of, so it counts
+        # in full for each; other words found only around the sentence count in part.
+        whole = terms | title_terms[hit.passage.passage_id]
         around = context_terms[hit.passage.passage_id]
         value = sum(
-            c.weight * local[c.word] * (1.0 if c.terms & terms else CONTEXT_SHARE)
+            c.weight * local[c.word] * (1.0 if c.terms & whole else CONTEXT_SHARE)
             for c in concepts
-            if c.terms & (terms | around)
+            if c.terms & (whole | around)
         )
         if best_score > 0:
             value *= 1 - PASSAGE_PRIOR + PASSAGE_PRIOR * max(hit.score, 0.0) / best_score

@@ -1,16 +1,24 @@
 """Conversations: which questions depend on earlier turns, what they borrow, and "more".
 
-A follow-up ("what are its side effects?", "and for children?", "what about baclofen?") is
-searched with the salient words of earlier turns added at lower weight, the topic of the
-conversation first (historical query expansion). A question that stands alone borrows nothing.
+Each turn's words are split into its *topic* (words that name a document, such as a drug or a
+condition: "Valium", "baclofen") and its *aspect* (what is asked about the topic: "side effects",
+"maximum dose"). A follow-up borrows what it lacks, at lower weight, in the manner of historical
+query expansion:
+
+- a pronoun ("what are its side effects?") borrows the conversation's topic;
+- an ellipsis ("what about baclofen?", "and for children?") borrows the last aspect, and the topic
+  too unless it names a new one;
+- a question with a single word of its own ("does therapy help?") borrows both;
+- a question that names its own topic, or asks a full question of its own, borrows nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from bot.analysis import word_terms, words
+from bot.analysis import framing_words, word_terms, words
 from bot.config import Settings
 from bot.records import Conversation, Turn
 
@@ -20,32 +28,25 @@ _MORE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset(
-    [
-        "it",
-        "its",
-        "it's",
-        "itself",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "his",
-        "her",
-    ]
+    "it its it's itself they them their theirs this that these those he she his her".split()
 )
 _ELLIPSIS = re.compile(
-    r"^(?:and|also|what about|how about|and what about|what if|same for|and for)\b", re.IGNORECASE
+    r"^(?:and|also|what about|how about|what if|same for|same question for)\b", re.IGNORECASE
 )
-# Weight of a borrowed word from the previous turn; older turns count less, the topic more.
-RECENT_WEIGHT = 0.6
-DECAY = 0.5
-TOPIC_WEIGHT = 0.8
+# Borrowed words weigh less than the question's own: the topic a pronoun stands for nearly as
+# much, the aspect an ellipsis leaves out half.
+TOPIC_WEIGHT = 0.9
+ASPECT_WEIGHT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How one question reads: its topic and aspect words, and its follow-up cues."""
+
+    topic: tuple[str, ...]
+    aspect: tuple[str, ...]
+    pronoun: bool
+    ellipsis: bool
 
 
 def is_more(question: str) -> bool:
@@ -53,37 +54,58 @@ def is_more(question: str) -> bool:
     return bool(_MORE.match(question.strip()))
 
 
-def depends_on_context(question: str, known: Callable[[str], bool], settings: Settings) -> bool:
-    """Return True when a question cannot stand alone: a pronoun, an ellipsis, or no known word."""
+def read_question(question: str, title_terms: Collection[str], settings: Settings) -> Reading:
+    """Split a question's content words into topic and aspect, and note pronouns and ellipsis."""
     question_words = words(question)
-    if any(w in _PRONOUNS for w in question_words) or _ELLIPSIS.match(question.strip()):
-        return True
-    content = [t for w in question_words for t in word_terms(w, settings)]
-    return not any(known(t) for t in content)
+    topic: list[str] = []
+    aspect: list[str] = []
+    for word in dict.fromkeys(question_words):
+        terms = word_terms(word, settings)
+        if not terms or word in _PRONOUNS:
+            continue
+        if any(t in title_terms for t in terms):
+            topic.append(word)
+        elif word not in framing_words():
+            aspect.append(word)
+    return Reading(
+        tuple(topic),
+        tuple(aspect),
+        any(w in _PRONOUNS for w in question_words),
+        bool(_ELLIPSIS.match(question.strip())),
+    )
 
 
-def _own_words(turn: Turn) -> list[str]:
-    return [word for word, _ in turn.query.concepts]
+def _history(turns: Sequence[Turn], title_terms: Collection[str], settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the conversation's current topic and last aspect, each carried over until replaced."""
+    topic: tuple[str, ...] = ()
+    aspect: tuple[str, ...] = ()
+    for turn in turns:
+        if is_more(turn.question):
+            continue
+        reading = read_question(turn.question, title_terms, settings)
+        topic = reading.topic or topic
+        aspect = reading.aspect or aspect
+    return topic, aspect
 
 
 def context_words(
-    conversation: Conversation, question: str, known: Callable[[str], bool], settings: Settings
+    conversation: Conversation, question: str, title_terms: Collection[str], settings: Settings
 ) -> list[tuple[str, float]]:
-    """Return (word, weight) pairs a follow-up borrows from earlier turns, heaviest first."""
-    turns = [t for t in conversation.turns if t.query.concepts]
-    if not turns or not depends_on_context(question, known, settings):
+    """Return the (word, weight) pairs a question borrows from earlier turns; none if it stands alone."""
+    if not conversation.turns:
         return []
-    own = set(words(question))
-    weights: dict[str, float] = {}
-    for age, turn in enumerate(reversed(turns)):
-        for word in _own_words(turn):
-            if word not in own:
-                weights[word] = max(weights.get(word, 0.0), RECENT_WEIGHT * DECAY**age)
-    # The topic: words of the first question, which later turns keep talking about.
-    for word in _own_words(turns[0]):
-        if word not in own:
-            weights[word] = max(weights[word], TOPIC_WEIGHT)
-    return sorted(weights.items(), key=lambda item: -item[1])
+    reading = read_question(question, title_terms, settings)
+    single = len(reading.topic) + len(reading.aspect) <= 1
+    if not (reading.pronoun or reading.ellipsis or single):
+        return []
+    topic, aspect = _history(conversation.turns, title_terms, settings)
+    own = set(reading.topic) | set(reading.aspect)
+    borrowed: list[tuple[str, float]] = []
+    if not reading.topic:
+        borrowed.extend((w, TOPIC_WEIGHT) for w in topic if w not in own)
+    if reading.ellipsis or not reading.aspect:
+        borrowed.extend((w, ASPECT_WEIGHT) for w in aspect if w not in own)
+    return borrowed
 
 
 def shown_for_more(conversation: Conversation) -> tuple[Turn, set[str]] | None:

@@ -36,9 +36,16 @@ class Bot:
     built_at: str = ""
     from_cache: bool = False
     documents: dict[str, Document] = field(default_factory=dict, compare=False, repr=False)
+    title_terms: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.documents.update({d.doc_id: d for d in self.corpus.documents})
+        # Words that can name a conversation's topic: document titles, and the names the corpus
+        # and the synonyms file say are the same ("Botox", "Lioresal").
+        names = [" ".join(item) for group in self.lexicon.groups for item in group]
+        self.title_terms.update(
+            t for text in [d.title for d in self.corpus.documents] + names for t in analyze(text, self.settings)
+        )
 
     @property
     def passages(self) -> tuple[Passage, ...]:
@@ -110,7 +117,12 @@ def load(
         except OSError as err:
             notes.append(Problem(str(target), None, f"index cache not written ({err.strerror or err})"))
     return dataclasses.replace(
-        bot, problems=bot.problems + tuple(notes), fingerprint=fingerprint, built_at=built_at, documents={}
+        bot,
+        problems=bot.problems + tuple(notes),
+        fingerprint=fingerprint,
+        built_at=built_at,
+        documents={},
+        title_terms=set(),
     )
 
 
@@ -151,7 +163,7 @@ def ask(
         )
         answer = dataclasses.replace(answer, question=cleaned)
     else:
-        context = context_words(conversation, cleaned, known, bot.settings)
+        context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
         query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)
         hits = bot.index.search(query.terms, query.weights, top_k)
         answer = extract_answer(

@@ -180,10 +180,13 @@ def build_query(
         weights.extend([1.0] * len(new))
         expansions.extend(w for w in other if w not in expansions)
     context_words = []
+    borrowed = []
     for word, weight in context:
         extra = [t for t in word_terms(word, settings) if t not in terms]
         if extra:
             context_words.append(word)
+            borrowed.append((word, weight))
+            concepts.setdefault(word, []).extend(extra)
             terms.extend(extra)
             weights.extend([weight] * len(extra))
     text = question
@@ -198,4 +201,5 @@ def build_query(
         corrections=tuple(corrections.items()),
         expansions=tuple(expansions),
         concepts=tuple((w, tuple(dict.fromkeys(ts))) for w, ts in concepts.items()),
+        borrowed=tuple(borrowed),
     )

@@ -124,7 +124,9 @@ class Query:
 
     `terms` are the analyzed terms sent to the index, with repeats; `weights` the weight of
     each (1.0 for the question's own terms). `corrections` map typed words to the words used;
-    `expansions` list the words added from aliases, synonyms or earlier turns.
+    `expansions` list the words added from aliases or synonyms; `concepts` each content word
+    with the terms that satisfy it; `borrowed` the words taken from earlier turns of a
+    conversation, with their weights.
     """
 
     text: str
@@ -133,6 +135,7 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
     concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    borrowed: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
