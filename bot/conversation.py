@@ -28,7 +28,24 @@ _MORE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset(
-    "it its it's itself they them their theirs this that these those he she his her".split()
+    [
+        "it",
+        "its",
+        "it's",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "his",
+        "her",
+    ]
 )
 _ELLIPSIS = re.compile(
     r"^(?:and|also|what about|how about|what if|same for|same question for)\b", re.IGNORECASE
@@ -75,7 +92,9 @@ def read_question(question: str, title_terms: Collection[str], settings: Setting
     )
 
 
-def _history(turns: Sequence[Turn], title_terms: Collection[str], settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _history(
+    turns: Sequence[Turn], title_terms: Collection[str], settings: Settings
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return the conversation's current topic and last aspect, each carried over until replaced."""
     topic: tuple[str, ...] = ()
     aspect: tuple[str, ...] = ()

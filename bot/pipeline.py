@@ -44,7 +44,9 @@ class Bot:
         # and the synonyms file say are the same ("Botox", "Lioresal").
         names = [" ".join(item) for group in self.lexicon.groups for item in group]
         self.title_terms.update(
-            t for text in [d.title for d in self.corpus.documents] + names for t in analyze(text, self.settings)
+            t
+            for text in [d.title for d in self.corpus.documents] + names
+            for t in analyze(text, self.settings)
         )
 
     @property
@@ -142,7 +144,6 @@ def ask(
     conversation = conversation or Conversation()
     top_k = top_k or bot.settings.top_k
     cleaned = clean_question(question)
-    known = bot.index.__contains__
     count = len(bot.index)
     if not cleaned:
         empty = Query("", ())
