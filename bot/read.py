@@ -65,6 +65,8 @@ _BRACKET = re.compile(r"\[(\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*)\]")
 _TRAILING_AFTER_STOP = re.compile(rf"[.!?][\"')\]]?([ \t]+({_MARKER_LIST}))$")
 _TRAILING_BRACKETS = re.compile(r"([ \t]*(?:\[\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*\][ \t]*)+)[.!?]?$")
 _TRAILING_PARENS = re.compile(rf"([ \t]*\(({_MARKER_LIST})\))[.!?]?$")
+# How much of a sentence's end is searched for trailing markers.
+_TAIL = 200
 _TRAILING_BARE = re.compile(rf"(\S+)([ \t]+({_MARKER_LIST}))[ \t]*[.!?]?$")
 # A number after one of these words is a quantity, not a citation ("over 65.", "week 12.").
 _QUANTITY_WORDS = frozenset(
@@ -161,25 +163,29 @@ def split_markers(sentence: str, known: frozenset[str] = frozenset()) -> tuple[i
         (length of the quotable text, markers in order of appearance without repeats)
     """
     text = sentence.rstrip()
-    if re.fullmatch(_MARKER_LIST, text.strip()) and _bare_numbers_ok(text, known):
+    if len(text) < 400 and re.fullmatch(_MARKER_LIST, text.strip()) and _bare_numbers_ok(text, known):
         return 0, tuple(_expand(text))  # a lone "2" that a sentence splitter cut off
+    # Markers stand at the end: matching only the tail keeps `$`-anchored searches linear on
+    # hostile text such as thousands of "1, 1, 1".
+    offset = max(0, len(text) - _TAIL)
+    tail = text[offset:]
     trailing: list[str] = []
-    match = _TRAILING_AFTER_STOP.search(text)
+    match = _TRAILING_AFTER_STOP.search(tail)
     if match and _bare_numbers_ok(match.group(2), known):
         trailing = _expand(match.group(2))
-        text = text[: match.start(1)]
+        text = text[: offset + match.start(1)]
     else:
-        match = _TRAILING_BRACKETS.search(text) or _TRAILING_PARENS.search(text)
-        if match and match.start(1) > 0:
+        match = _TRAILING_BRACKETS.search(tail) or _TRAILING_PARENS.search(tail)
+        if match and offset + match.start(1) > 0:
             trailing = [m for g in _BRACKET.findall(match.group(1)) for m in _expand(g)]
             if not trailing:
                 trailing = _expand(match.group(2))
-            text = text[: match.start(1)]
+            text = text[: offset + match.start(1)]
         else:
-            match = _TRAILING_BARE.search(text)
+            match = _TRAILING_BARE.search(tail)
             if match and _bare_marker_context(match.group(1)) and _bare_numbers_ok(match.group(3), known):
                 trailing = _expand(match.group(3))
-                text = text[: match.start(2)]
+                text = text[: offset + match.start(2)]
     inner = [m for g in _BRACKET.findall(text) for m in _expand(g)]
     text = text.rstrip()
     return len(text), tuple(dict.fromkeys(inner + trailing))
@@ -283,14 +289,20 @@ def parse_document(text: str, rel: str, doc_id: str | None = None) -> tuple[Docu
         offsets.append(position)
         position += len(line) + 1
 
+    # The next non-blank line after each line, found in one backward pass.
+    following: list[str | None] = [None] * len(lines)
+    upcoming: str | None = None
+    for number in range(len(lines) - 1, -1, -1):
+        following[number] = upcoming
+        if lines[number].strip():
+            upcoming = lines[number]
     headings: list[tuple[int, str, int]] = []  # (line number, heading, level)
     for number, line in enumerate(lines):
         md = _MD_HEADING.match(line)
         if md and md.group(2):
             headings.append((number, md.group(2).strip(), len(md.group(1))))
             continue
-        following = next((ln for ln in lines[number + 1 :] if ln.strip()), None)
-        if plain and _is_plain_heading(line, following):
+        if plain and _is_plain_heading(line, following[number]):
             headings.append((number, line.strip(), 1))
 
     title = fields.get("title") or next((h for _, h, level in headings if level == 1 and not plain), "")
@@ -370,13 +382,18 @@ def _parse_references(
     return [Reference(marker.lstrip("0") or "0", text) for marker, text in entries]
 
 
+def _size(count: int) -> str:
+    return f"{count / 2**20:.1f} MiB" if count >= 2**20 else f"{count} bytes"
+
+
 def read_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
     """Read one file; a file that cannot be read gives a problem and no document."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            return None, [Problem(rel, None, f"file of {size} bytes is over the {limit} MiB limit")]
+            return None, [
+                Problem(rel, None, f"file of {_size(size)} is over the {_size(MAX_FILE_BYTES)} limit")
+            ]
         raw = path.read_bytes()
     except OSError as err:
         return None, [Problem(rel, None, f"cannot read: {err.strerror or err}")]
