@@ -236,9 +236,12 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, Problem | None]:
         return None, Problem(rel, None, "empty file, nothing to read")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode("utf-16"), None
+            text = raw.decode("utf-16")
         except UnicodeDecodeError:
             return None, Problem(rel, None, "not valid UTF-16 despite its byte-order mark")
+        if "\x00" in text or not text.strip():
+            return None, Problem(rel, None, "binary file (holds NUL bytes), not a text document")
+        return text, None
     if b"\x00" in raw[:8192]:
         return None, Problem(rel, None, "binary file (holds NUL bytes), not a text document")
     try:
