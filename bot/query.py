@@ -177,7 +177,9 @@ def build_query(
         new = [t for t in extra if t not in terms]
         concepts.setdefault(word, []).extend(extra)
         terms.extend(new)
-        weights.extend([1.0] * len(new))
+        # Another name for one thing weighs as one word, however many words it has
+        # ("Parafon Forte" for "chlorzoxazone"), so names do not drown the rest of the question.
+        weights.extend([1.0 / max(1, len(extra))] * len(new))
         expansions.extend(w for w in other if w not in expansions)
     context_words = []
     borrowed = []
