@@ -99,11 +99,13 @@ def _history(
     topic: tuple[str, ...] = ()
     aspect: tuple[str, ...] = ()
     for turn in turns:
-        if is_more(turn.question):
+        if is_more(turn.question) or turn.answer.prompt:
             continue
         reading = read_question(turn.question, title_terms, settings)
-        topic = reading.topic or topic
-        aspect = reading.aspect or aspect
+        # Words found nowhere in the corpus cannot help a later question find anything.
+        nowhere = set(turn.answer.missing_terms)
+        topic = tuple(w for w in reading.topic if w not in nowhere) or topic
+        aspect = tuple(w for w in reading.aspect if w not in nowhere) or aspect
     return topic, aspect
 
 

@@ -131,6 +131,17 @@ _QUANTITY_WORDS = frozenset(
         "cycle",
         "n",
         "equals",
+        "item",
+        "items",
+        "part",
+        "appendix",
+        "question",
+        "line",
+        "unit",
+        "room",
+        "bed",
+        "size",
+        "lot",
     ]
 )
 
@@ -404,7 +415,7 @@ def read_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]
     if text is None:
         return None, [problem] if problem else []
     document, problems = parse_document(text, rel)
-    if not document.sections:
+    if all(s.start == s.end for s in document.sections):
         problems.append(Problem(rel, None, "no text outside headings and references"))
         return None, problems
     return document, problems

@@ -36,7 +36,12 @@ def _earlier(bot, *questions) -> Conversation:
 )
 def test_read_question(question, topic, aspect, pronoun, ellipsis):
     reading = read_question(question, TITLES, Settings())
-    assert (reading.topic, reading.aspect, reading.pronoun, reading.ellipsis) == (topic, aspect, pronoun, ellipsis)
+    assert (reading.topic, reading.aspect, reading.pronoun, reading.ellipsis) == (
+        topic,
+        aspect,
+        pronoun,
+        ellipsis,
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +52,11 @@ def test_read_question(question, topic, aspect, pronoun, ellipsis):
         (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "maximum", "dose"]),
         (["What is the maximum dose of tizanidine?"], "Does liver damage happen?", []),
         (["What is the maximum dose of tizanidine?"], "What is the maximum dose of baclofen?", []),
-        (["What is tizanidine?", "What are its side effects?"], "Can I drink alcohol with it?", ["tizanidine"]),
+        (
+            ["What is tizanidine?", "What are its side effects?"],
+            "Can I drink alcohol with it?",
+            ["tizanidine"],
+        ),
         (["What is the dose of tizanidine?", "And for baclofen?"], "What about dantrolene?", ["dose"]),
         ([], "What are its side effects?", []),
     ],
@@ -70,14 +79,18 @@ def test_context_words(small_bot, earlier, question, borrowed):
 
 
 def test_pronoun_follow_up_is_about_the_earlier_topic(small_bot):
-    (_, follow_up), conversation = _conversation(small_bot, "What is tizanidine?", "What is its maximum dose?")
+    (_, follow_up), conversation = _conversation(
+        small_bot, "What is tizanidine?", "What is its maximum dose?"
+    )
     assert len(conversation.turns) == 2
     assert follow_up.query.text == "What is its maximum dose? (+ tizanidine)"
     assert follow_up.quotes[0].doc_id == "tizanidine"
 
 
 def test_standalone_question_is_not_dragged_back(small_bot):
-    (_, second), _ = _conversation(small_bot, "What is tizanidine?", "Which drug treats malignant hyperthermia?")
+    (_, second), _ = _conversation(
+        small_bot, "What is tizanidine?", "Which drug treats malignant hyperthermia?"
+    )
     assert second.query.text == "Which drug treats malignant hyperthermia?"
     assert second.quotes[0].doc_id == "dantrolene"
 
@@ -120,3 +133,12 @@ def test_is_more(text):
 @pytest.mark.parametrize("text", ["more side effects of baclofen?", "What is more dangerous?"])
 def test_is_not_more(text):
     assert not is_more(text)
+
+
+def test_words_found_nowhere_are_not_borrowed(small_bot):
+    # Regression: a follow-up borrowed the unknown words of an unanswerable turn.
+    conversation = _earlier(
+        small_bot, "What is the maximum dose of tizanidine?", "Does quantum chromodynamics help?"
+    )
+    found = context_words(conversation, "what about baclofen?", small_bot.title_terms, small_bot.settings)
+    assert [w for w, _ in found] == ["maximum", "dose"]

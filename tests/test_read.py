@@ -271,3 +271,16 @@ def test_single_file_corpus(tmp_path: Path):
     path = tmp_path / "one.txt"
     path.write_text("From the Guidelines\nBaclofen helps 1.\n")
     assert [d.doc_id for d in read_corpus(path).documents] == ["one"]
+
+
+def test_headings_only_file_is_a_warning(tmp_path):
+    # Regression: a file of headings alone was read as a document with no passage.
+    write_corpus(tmp_path, {"only.md": "# Only\n\n## Headings\n", "good.txt": "Good text here.\n"})
+    corpus = read_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["good"]
+    assert [str(p) for p in corpus.problems] == ["only.md: no text outside headings and references"]
+
+
+def test_quantity_words_before_a_final_number():
+    # Regression: "item 1." at the end of a sentence was read as citation 1.
+    assert split_markers("The guide covers routine item 1.", frozenset({"1"})) == (32, ())
