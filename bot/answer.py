@@ -147,8 +147,10 @@ def extract_answer(
     # The question's focus: what it asks about beyond the topic its best document is named
     # after ("dog" in "Can I give my dog methocarbamol?"). A focus found nowhere in the corpus
     # means the documents never speak of it, however well the topic matches.
+    # Words borrowed from earlier turns are context, not what this question asks.
+    borrowed = dict(query.borrowed)
     title_terms = set(analyze(hits[0].passage.doc_title, settings))
-    focus = [c for c in concepts if not c.framing and not c.terms & title_terms]
+    focus = [c for c in concepts if not c.framing and not c.terms & title_terms and c.word not in borrowed]
     focus_weight = sum(c.weight for c in focus)
     unknown = sum(c.weight for c in focus if not c.in_corpus)
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
@@ -179,6 +181,15 @@ def extract_answer(
         c.word: math.log(1 + len(candidates) / (1 + sum(1 for *_, t in candidates if c.terms & t)))
         for c in concepts
     }
+    # Quotes come from passages that hold at least one of the question's own words: a follow-up
+    # naming a new drug must not be answered from the old one's passages.
+    own = [c for c in concepts if c.in_corpus and not c.framing and c.word not in borrowed]
+    if own:
+        candidates = [
+            entry
+            for entry in candidates
+            if any(c.terms & context_terms[entry[0].passage.passage_id] for c in own)
+        ]
     best_score = hits[0].score or 1.0
     wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(question)]
     scored = []

@@ -142,3 +142,19 @@ def test_words_found_nowhere_are_not_borrowed(small_bot):
     )
     found = context_words(conversation, "what about baclofen?", small_bot.title_terms, small_bot.settings)
     assert [w for w, _ in found] == ["maximum", "dose"]
+
+
+def test_follow_up_naming_a_new_drug_is_answered_from_that_drug(small_bot):
+    # Regression: borrowed words ("starting dose") outranked the new drug's name.
+    (_, follow_up), _ = _conversation(
+        small_bot, "What is the usual starting dose of baclofen?", "What about tizanidine?"
+    )
+    assert follow_up.quotes and all(q.doc_id == "tizanidine" for q in follow_up.quotes)
+
+
+def test_follow_up_whose_own_word_is_found_nowhere_abstains(small_bot):
+    # Regression: borrowed words diluted the unknown "children", so the follow-up was answered.
+    (_, follow_up), _ = _conversation(
+        small_bot, "Which drug treats malignant hyperthermia?", "And for children?"
+    )
+    assert follow_up.abstained and "children" in follow_up.missing_terms
