@@ -191,15 +191,14 @@ def extract_answer(
             if any(c.terms & context_terms[entry[0].passage.passage_id] for c in own)
         ]
     best_score = hits[0].score or 1.0
-    wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(question)]
+    wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(query.text or question)]
     scored = []
     for order, (hit, sentence, terms) in enumerate(candidates):
-        matched = [c for c in concepts if c.terms & terms]
-        if not matched:
-            continue
         # A word of the document's title is what every sentence of it speaks of, so it counts
         # in full for each; other words found only around the sentence count in part.
         whole = terms | title_terms[hit.passage.passage_id]
+        if not any(c.terms & whole for c in concepts):
+            continue
         around = context_terms[hit.passage.passage_id]
         value = sum(
             c.weight * local[c.word] * (1.0 if c.terms & whole else CONTEXT_SHARE)
