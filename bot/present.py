@@ -6,12 +6,23 @@ string from a document is escaped before it reaches Markdown or HTML.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.records import Answer, Citation, Hit, Problem, Quote
+from bot.records import (
+    Answer,
+    Citation,
+    Conversation,
+    Document,
+    Hit,
+    Passage,
+    Problem,
+    Quote,
+    Section,
+)
 
 NOT_ADVICE = "Answers are quotes from the documents, not medical advice."
 
@@ -96,6 +107,8 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
             lines.append("Possibly related:")
     else:
         footnotes: dict[tuple[str, str], str] = {}
+        # Markers are numbered per document: name the document when quotes come from several.
+        several = len({q.doc_id for q in answer.quotes}) > 1
         for number, quote in enumerate(answer.quotes, start=1):
             label = citation_label(quote.citations)
             if quote.inherited:
@@ -103,8 +116,10 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
             lines.append(f"{number}. \u201c{quote.text}\u201d {label}".rstrip())
             lines.append(f"   \u2014 {quote.doc_title} \u203a {quote.section} ({quote.passage_id})")
             for citation in quote.citations:
+                source = f" \u2014 {quote.doc_title}" if several and citation.reference else ""
                 footnotes.setdefault(
-                    (quote.doc_id, citation.marker), f"[{citation.marker}] {reference_text(citation, quote)}"
+                    (quote.doc_id, citation.marker),
+                    f"[{citation.marker}] {reference_text(citation, quote)}{source}",
                 )
         if footnotes:
             lines.append("")
@@ -137,11 +152,22 @@ def problems_to_text(problems: Sequence[Problem]) -> str:
 
 # --- escaping for the browser -------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# "/" too: Streamlit rewrites ":material/" in the raw source before parsing, escapes or not.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&/])")
+# Streamlit turns ":streamlit:", ":material_name:" and the pairs "->", "<-", "--", ">=", "<=",
+# "~=" into a logo, icons and arrows in the parsed text, where escapes are already undone; an
+# invisible word joiner inside them keeps them as typed.
+_TEXT_SHORTCODE = re.compile(r"(?<=:)(?=streamlit:|material_\w+:)")
+_TEXT_TYPOGRAPHY = re.compile(r"(?<=[-<>~])(?=[-<>=])")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
-    """Escape text so Streamlit Markdown shows it literally (no links, HTML, LaTeX or icons)."""
+    """Escape text so Streamlit Markdown shows it literally (no links, HTML, LaTeX or icons).
+
+    Bare web addresses (https://..., www...) may still be shown as links to themselves.
+    """
+    text = _TEXT_TYPOGRAPHY.sub(WORD_JOINER, _TEXT_SHORTCODE.sub(WORD_JOINER, text))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
@@ -163,3 +189,320 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
         position = end
     parts.append(escape_html(text[position:]))
     return "".join(parts).replace("\n", "<br>")
+
+
+# --- the browser: HTML built here from escaped text, and the Markdown download ----------------
+#
+# Streamlit shows these strings with `st.html`, which neither parses Markdown (so `$`, `:` and
+# `*` in a document stay as typed) nor runs scripts. Every document string goes through
+# `escape_html` first; the only markup is the one written below.
+
+PAGE_STYLE = """<style>
+.cb-answer p{margin:0}
+.cb-note{font-size:.85em;opacity:.75;margin:0 0 .3rem 0}
+.cb-quote{border-left:4px solid #4c7bd9;background:rgba(76,123,217,.08);margin:.5rem 0;
+  padding:.45rem .8rem;border-radius:0 .4rem .4rem 0}
+.cb-where{font-size:.85em;opacity:.75;margin-top:.2rem}
+.cb-chip{display:inline-block;background:rgba(76,123,217,.18);border-radius:.7em;padding:0 .45em;
+  font-size:.8em;font-weight:600;white-space:nowrap;cursor:help}
+.cb-refs{font-size:.85em;margin-top:.5rem}
+.cb-refs div{margin:.1rem 0}
+.cb-muted{opacity:.7}
+.cb-abstain{border:1px dashed #c98a00;background:rgba(201,138,0,.08);border-radius:.4rem;
+  padding:.6rem .8rem}
+.cb-abstain ul{margin:.3rem 0 0 1.2rem;padding:0}
+.cb-missing{background:rgba(201,138,0,.22);border-radius:.3em;padding:0 .3em}
+.cb-prompt{border-left:4px solid rgba(128,128,128,.5);padding:.3rem .8rem}
+.cb-source{border-top:1px solid rgba(128,128,128,.25);padding:.5rem 0 .2rem 0}
+.cb-source-head{margin-bottom:.25rem}
+.cb-text{white-space:pre-wrap}
+mark.cb-hl{background:rgba(255,208,0,.45);color:inherit;padding:0 .1em;border-radius:.2em}
+mark.cb-passage{background:rgba(255,208,0,.35);color:inherit;outline:2px solid rgba(255,170,0,.7);
+  border-radius:.2em}
+.cb-doc h3,.cb-doc h4,.cb-doc h5{margin:1rem 0 .3rem 0}
+.cb-doc ol{padding-left:1.2rem}
+</style>"""
+
+_CHOSEN_HEADINGS = {0: "h3", 1: "h3", 2: "h4"}
+_DOT = " \u00b7 "
+
+
+def _text(text: str) -> str:
+    return escape_html(text).replace("\n", "<br>")
+
+
+def _where(title: str, section: str) -> str:
+    return _text(title) if section == title else f"{_text(title)} \u203a {_text(section)}"
+
+
+def passage_anchor(passage_id: str) -> str:
+    """Return an HTML id for a passage, safe whatever characters the passage id holds."""
+    return "cb-p-" + hashlib.sha256(passage_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def document_query(doc_id: str, passage_id: str | None = None) -> dict[str, str]:
+    """Return the query parameters of a document's page, opened at a passage when given."""
+    return {"doc": doc_id, "passage": passage_id} if passage_id else {"doc": doc_id}
+
+
+def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = False) -> str:
+    if not citations:
+        return ""
+    tip = "\n".join(f"[{c.marker}] {reference_text(c, quote)}" for c in citations)
+    label = citation_label(citations) + ("*" if inherited else "")
+    if inherited:
+        tip = "cited by the passage; the sentence has no marker of its own\n" + tip
+    return f'<span class="cb-chip" title="{escape_html(tip)}">{escape_html(label)}</span>'
+
+
+def _notes_html(answer: Answer) -> str:
+    notes = []
+    if answer.query.corrections:
+        fixed = ", ".join(
+            f"\u201c{escape_html(typed)}\u201d \u2192 \u201c{escape_html(used)}\u201d"
+            for typed, used in answer.query.corrections
+        )
+        notes.append(f'<p class="cb-note">Spelling: {fixed}</p>')
+    if answer.query.text and answer.query.text != answer.question:
+        notes.append(f'<p class="cb-note">Understood as: {_text(answer.query.text)}</p>')
+    return "".join(notes)
+
+
+def _quotes_html(answer: Answer) -> str:
+    parts = []
+    footnotes: dict[tuple[str, str], str] = {}
+    for quote in answer.quotes:
+        chip = _chip(quote.citations, quote, quote.inherited)
+        parts.append(
+            f'<blockquote class="cb-quote"><p>\u201c{_text(quote.text)}\u201d {chip}</p>'
+            f'<div class="cb-where">{_where(quote.doc_title, quote.section)}</div></blockquote>'
+        )
+        for citation in quote.citations:
+            footnotes.setdefault(
+                (quote.doc_id, citation.marker),
+                f'<div><span class="cb-chip">[{escape_html(citation.marker)}]</span> '
+                f"{_text(reference_text(citation, quote))} "
+                f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}</span></div>',
+            )
+    if footnotes:
+        parts.append('<div class="cb-refs"><strong>References</strong>' + "".join(footnotes.values()))
+        if any(q.inherited for q in answer.quotes):
+            parts.append(
+                '<div class="cb-muted">* cited by the passage; the sentence has no marker of its own</div>'
+            )
+        parts.append("</div>")
+    return "".join(parts)
+
+
+def _abstention_html(answer: Answer) -> str:
+    message = escape_html(abstention_message(answer))
+    for word in answer.missing_terms:
+        quoted = escape_html(f"\u201c{word}\u201d")
+        message = message.replace(quoted, f'<span class="cb-missing">{quoted}</span>', 1)
+    related = "".join(
+        f"<li>{_where(h.passage.doc_title, h.passage.section)}: "
+        f'<span class="cb-muted">{_text(_shorten(h.passage.text, 160))}</span></li>'
+        for h in answer.hits
+    )
+    if related:
+        related = f"<div>Possibly related passages (see below):</div><ul>{related}</ul>"
+    return f'<div class="cb-abstain" role="note"><p>{message}</p>{related}</div>'
+
+
+def answer_to_html(answer: Answer) -> str:
+    """Return an answer as HTML: notes, then quotes with citation chips and references.
+
+    An abstention gets its own look, with the words found nowhere and the nearest passages;
+    an empty or vague question gets the prompt.
+    """
+    if answer.prompt:
+        return f'<div class="cb-answer"><div class="cb-prompt">{_text(answer.prompt)}</div></div>'
+    body = _abstention_html(answer) if answer.abstained else _quotes_html(answer)
+    return f'<div class="cb-answer">{_notes_html(answer)}{body}</div>'
+
+
+def shown_hits(answer: Answer) -> tuple[Hit, ...]:
+    """Return the passages to list under an answer (none under a prompt)."""
+    return () if answer.prompt else answer.hits
+
+
+def sources_label(answer: Answer) -> str:
+    """Return the heading of the passages listed under an answer."""
+    count = len(shown_hits(answer))
+    return f"Possibly related passages ({count})" if answer.abstained else f"Sources ({count})"
+
+
+def _references_html(markers: Sequence[str], hit: Hit, document: Document | None) -> str:
+    known = {r.marker: r.text for r in document.references} if document else {}
+    lines = "".join(
+        f'<div><span class="cb-chip">[{escape_html(m)}]</span> '
+        f"{_text(reference_text(Citation(m, known.get(m)), hit))}</div>"
+        for m in markers
+    )
+    return f'<div class="cb-refs">{lines}</div>' if lines else ""
+
+
+def hit_to_html(hit: Hit, quotes: Sequence[Quote], document: Document | None, show_score: bool = True) -> str:
+    """Return a ranked passage as HTML: where it is, its text with the quoted sentences marked,
+    and the references its markers stand for."""
+    passage = hit.passage
+    spans = [
+        (q.start - passage.start, q.end - passage.start) for q in quotes if q.passage_id == passage.passage_id
+    ]
+    parts = [escape_html(passage.passage_id)]
+    if show_score:
+        parts.insert(0, f"score {hit.score:.3f}")
+    text = highlight_html(passage.text, spans).replace("<mark>", '<mark class="cb-hl">')
+    return (
+        f'<div class="cb-source"><div class="cb-source-head">{hit.rank}. '
+        f"<strong>{_text(passage.doc_title)}</strong> \u203a {_text(passage.section)} "
+        f'<span class="cb-muted">\u00b7 {_DOT.join(parts)}</span></div>'
+        f"<div>{text}</div>{_references_html(passage.markers, hit, document)}</div>"
+    )
+
+
+def _titled(section: Section, document: Document) -> bool:
+    """Return True for a section of its own, False for the lead under the document's title."""
+    return section.heading != document.title or section.level > 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def document_summary_html(document: Document, passages: int) -> str:
+    """Return one line about a document for the list: file, passages, sections."""
+    headings = [_text(s.heading) for s in document.sections if _titled(s, document)]
+    sections = f"{_count(len(headings), 'section')}: {', '.join(headings)}" if headings else "no sections"
+    return (
+        f'<div class="cb-muted">{_text(document.path)}{_DOT}{_count(passages, "passage")}'
+        f"{_DOT}{sections}</div>"
+    )
+
+
+def document_header_html(document: Document, passages: int) -> str:
+    """Return a document's title, file and metadata as HTML."""
+    details = [
+        _text(document.path),
+        _count(sum(1 for s in document.sections if _titled(s, document)), "section"),
+        _count(passages, "passage"),
+        _count(len(document.references), "reference"),
+    ]
+    details += [f"{_text(key)}: {_text(value)}" for key, value in document.metadata if key != "title"]
+    return f'<div><h2>{_text(document.title)}</h2><p class="cb-muted">{_DOT.join(details)}</p></div>'
+
+
+def _section_text(document: Document, start: int, end: int, passage: Passage | None) -> str:
+    if passage is None or passage.end <= start or passage.start >= end:
+        return escape_html(document.text[start:end])
+    low, high = max(passage.start, start), min(passage.end, end)
+    return (
+        escape_html(document.text[start:low])
+        + f'<mark class="cb-passage" id="{passage_anchor(passage.passage_id)}">'
+        + escape_html(document.text[low:high])
+        + "</mark>"
+        + escape_html(document.text[high:end])
+    )
+
+
+def document_to_html(document: Document, passage: Passage | None = None) -> str:
+    """Return a document's full text by section, then its references, as escaped HTML.
+
+    The passage, when given, is marked and carries the id `passage_anchor` returns.
+    """
+    parts = ['<div class="cb-doc">']
+    for section in document.sections:
+        if _titled(section, document):
+            tag = _CHOSEN_HEADINGS.get(section.level, "h5")
+            parts.append(f"<{tag}>{_text(section.heading)}</{tag}>")
+        if section.end > section.start:
+            text = _section_text(document, section.start, section.end, passage)
+            parts.append(f'<div class="cb-text">{text}</div>')
+    if document.references:
+        parts.append("<h3>References</h3><ol>")
+        parts.extend(
+            f'<li value="{int(r.marker)}">{_text(r.text)}</li>'
+            if r.marker.isdecimal()
+            else f"<li>[{escape_html(r.marker)}] {_text(r.text)}</li>"
+            for r in document.references
+        )
+        parts.append("</ol>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def scroll_script(passage_id: str) -> str:
+    """Return a script that scrolls the marked passage into view once it is shown."""
+    anchor = passage_anchor(passage_id)
+    # No "<" inside the script: the browser's HTML sanitizer drops a script whose text holds
+    # "<" before a letter or digit.
+    return (
+        "<script>(function(){var tries=0;function go(){"
+        f'var el=document.getElementById("{anchor}");'
+        'if(el){el.scrollIntoView({block:"center"});}'
+        "else if(50>tries++){setTimeout(go,100);}}go();})();</script>"
+    )
+
+
+def problems_to_html(problems: Sequence[Problem]) -> str:
+    """Return the loading warnings as an HTML list."""
+    items = "".join(f"<li>{_text(str(p))}</li>" for p in problems)
+    return f'<ul class="cb-muted">{items}</ul>'
+
+
+def _markdown_lines(text: str, prefix: str = "") -> list[str]:
+    return [prefix + escape_markdown(line) for line in text.split("\n")]
+
+
+def answer_to_markdown(answer: Answer) -> str:
+    """Return an answer as escaped Markdown: block quotes, where they come from, references."""
+    lines: list[str] = []
+    if answer.query.corrections:
+        fixed = ", ".join(f"{typed} \u2192 {used}" for typed, used in answer.query.corrections)
+        lines += _markdown_lines(f"Spelling: {fixed}", "*") + [""]
+        lines[-2] += "*"
+    if answer.query.text and answer.query.text != answer.question:
+        lines += _markdown_lines(f"Understood as: {answer.query.text}", "*") + [""]
+        lines[-2] += "*"
+    if answer.abstained:
+        lines += _markdown_lines(abstention_message(answer))
+        related = shown_hits(answer)
+        if related:
+            lines += ["", "Possibly related passages:", ""]
+            lines += [
+                f"- {escape_markdown(h.passage.doc_title)} \u203a {escape_markdown(h.passage.section)}"
+                for h in related
+            ]
+        return "\n".join(lines)
+    footnotes: dict[tuple[str, str], str] = {}
+    for quote in answer.quotes:
+        label = citation_label(quote.citations) + ("*" if quote.inherited else "")
+        body = _markdown_lines(f"\u201c{quote.text}\u201d {label}".rstrip(), "> ")
+        lines += [line + "  " for line in body[:-1]] + body[-1:]
+        lines += [
+            f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}",
+            "",
+        ]
+        for citation in quote.citations:
+            footnotes.setdefault(
+                (quote.doc_id, citation.marker),
+                f"- \\[{escape_markdown(citation.marker)}\\] "
+                f"{escape_markdown(reference_text(citation, quote))} "
+                f"({escape_markdown(quote.doc_title)})",
+            )
+    if footnotes:
+        lines += ["References:", ""] + list(footnotes.values())
+        if any(q.inherited for q in answer.quotes):
+            lines += ["", "\\* cited by the passage; the sentence has no marker of its own"]
+    return "\n".join(lines).rstrip()
+
+
+def conversation_to_markdown(conversation: Conversation, corpus: str = "") -> str:
+    """Return a conversation as a Markdown file: each question, its quotes and references."""
+    lines = ["# citebot conversation", ""]
+    if corpus:
+        lines += [f"Documents: {escape_markdown(corpus)}", ""]
+    lines += [f"*{NOT_ADVICE}*", ""]
+    for number, turn in enumerate(conversation.turns, start=1):
+        lines += [f"## {number}. {escape_markdown(turn.question)}", "", answer_to_markdown(turn.answer), ""]
+    return "\n".join(lines)

@@ -7,12 +7,16 @@ folder changes its fingerprint, which loads a new one on the next run.
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import streamlit as st
 
-from bot import pipeline, store
+from bot import pipeline, present, store
 from bot.config import Settings
+from bot.errors import CitebotError
+from bot.records import Document, Passage
 
 PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -32,3 +36,48 @@ def current_bot(settings: Settings | None = None) -> pipeline.Bot:
     settings = settings or Settings()
     corpus = corpus_path()
     return _load(corpus, settings, store.fingerprint(corpus, settings))
+
+
+# --- shared by the chat and the documents pages -------------------------------------------
+
+DOCUMENTS_PAGE = "pages/1_Documents.py"
+
+
+def bot_or_stop(settings: Settings | None = None) -> pipeline.Bot:
+    """Return the loaded corpus; when it cannot be loaded, say why and stop the page."""
+    try:
+        return current_bot(settings)
+    except CitebotError as error:
+        st.error(present.escape_markdown(str(error)))
+        st.stop()
+
+
+def use_style() -> None:
+    """Add the page style the HTML of `bot.present` uses (quotes, chips, marks)."""
+    st.html(present.PAGE_STYLE)
+
+
+def corpus_folder() -> Path | None:
+    """Return the corpus folder, or None when the corpus is a single file (no uploads then)."""
+    path = Path(corpus_path())
+    return path if path.is_dir() else None
+
+
+def passage_counts(bot: pipeline.Bot) -> Counter[str]:
+    """Return the number of passages of each document, by document id."""
+    return Counter(p.doc_id for p in bot.passages)
+
+
+def find_passage(bot: pipeline.Bot, passage_id: str) -> Passage | None:
+    """Return the passage with this id, or None when the corpus has none (it may have changed)."""
+    return next((p for p in bot.passages if p.passage_id == passage_id), None)
+
+
+def filter_documents(documents: Iterable[Document], text: str) -> list[Document]:
+    """Return the documents whose title, file or section headings hold every word of text."""
+    wanted = text.casefold().split()
+    return [
+        d
+        for d in documents
+        if all(w in " ".join([d.title, d.path, *(s.heading for s in d.sections)]).casefold() for w in wanted)
+    ]

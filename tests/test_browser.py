@@ -1,0 +1,170 @@
+"""The chat in a real browser: ask, see the quote and its citation, open the source at the
+highlighted passage, and read a hostile document that runs nothing.
+
+Needs Chromium (Debian's `chromium`) and Playwright for Python; without them the tests skip,
+unless CITEBOT_BROWSER_TESTS=1 (set in CI) makes them mandatory. Screenshots go to
+test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, require_browser, streamlit_server
+from ui_fixtures import DOCUMENTS, EXTRAS, IMAGE, LINK, LONG_DOCUMENT, SCRIPT, write_documents
+
+from bot import present
+
+OUTPUT = ROOT / "test-output" / "browser"
+WAIT_MS = 15_000
+WORD_JOINER = "\u2060"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small documents, one of them hostile, and a long one."""
+    return write_documents(tmp_path_factory.mktemp("browser") / "corpus", {**DOCUMENTS, **LONG_DOCUMENT})
+
+
+@pytest.fixture(scope="module")
+def server(corpus: Path) -> Iterator[str]:
+    """Serve the app on a free port over the test corpus."""
+    require_browser()
+    with streamlit_server(corpus, corpus.parent / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(server: str):
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "request", lambda request: None if request.url.startswith(server) else outside.append(request.url)
+    )
+    yield page
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+    assert not outside, f"the page reached outside the app: {outside}"
+
+
+def _ask(page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def _visible_text(page) -> str:
+    return page.locator("body").inner_text().replace(WORD_JOINER, "")
+
+
+def test_ask_read_the_quote_and_open_it_in_its_document(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1280, "height": 1500})  # the whole answer in the screenshot
+    page.goto("/")
+    _ask(page, "Where do I keep the tablets?")
+    quote = page.locator(".cb-quote").first
+    expect(quote).to_contain_text("Keep the tablets below 25 degrees in a dry cupboard")
+    expect(quote.locator(".cb-chip")).to_have_text("[1]")
+    expect(quote.locator(".cb-where")).to_have_text("Tablet storage guide \u203a Storage")
+    expect(page.locator(".cb-refs").first).to_contain_text("Pharmacy E. Storage leaflet. 2022.")
+
+    page.get_by_text("Sources (", exact=False).first.click()
+    marked = page.locator(".cb-source mark.cb-hl").first
+    expect(marked).to_have_text("Keep the tablets below 25 degrees in a dry cupboard")
+    expect(page.locator(".cb-source").first).to_contain_text("score")
+    # The expander opens with an animation: wait until the last source is in view.
+    expect(page.get_by_role("link", name="open in document").last).to_be_in_viewport()
+    page.screenshot(path=OUTPUT / "answer-with-sources.png")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the conversation").click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. Where do I keep the tablets?" in saved
+    assert "> \u201cKeep the tablets below 25 degrees in a dry cupboard\u201d \\[1\\]" in saved
+    assert "Pharmacy E\\. Storage leaflet\\. 2022\\." in saved
+
+    page.get_by_role("link", name="open in document").first.click()
+    page.wait_for_url("**/Documents?doc=storage&passage=storage*")
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_have_text("Keep the tablets below 25 degrees in a dry cupboard [1].")
+    expect(passage).to_be_in_viewport()
+    expect(page.locator(".cb-doc")).to_contain_text("Part 1 of the guide")
+    page.screenshot(path=OUTPUT / "document-at-passage.png")
+
+
+def test_shared_document_link_opens_at_the_passage(page, corpus: Path):
+    from playwright.sync_api import expect
+
+    from bot import load
+
+    wanted = next(p for p in load(corpus, use_cache=False).passages if "dry cupboard" in p.text)
+    page.goto("/Documents?" + urllib.parse.urlencode({"doc": "storage", "passage": wanted.passage_id}))
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_contain_text("Keep the tablets below 25 degrees")
+    expect(passage).to_be_in_viewport()
+    anchor = present.passage_anchor(wanted.passage_id)
+    assert page.evaluate(f"document.getElementById('{anchor}').tagName") == "MARK"
+
+
+def test_hostile_document_shows_as_text_and_runs_nothing(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _ask(page, "What does the zanzibar protocol write?")
+    expect(page.locator(".cb-quote").first).to_contain_text(SCRIPT)
+    page.get_by_text("Sources (", exact=False).first.click()
+    expect(page.locator(".cb-source").first).to_contain_text(LINK)
+    _ask(page, "Tell me about zanzibar prices $x$ :red[x] :material/home:")
+    expect(page.locator(".cb-quote").last).to_contain_text(EXTRAS)
+    expect(page.get_by_test_id("stChatMessage").nth(2)).to_contain_text(
+        "Tell me about zanzibar prices $x$ :red[x] :material/home:"
+    )
+    page.screenshot(path=OUTPUT / "hostile-answer.png", full_page=True)
+    text = _visible_text(page)
+    for typed in (SCRIPT, IMAGE, EXTRAS):
+        assert typed in text
+
+    page.goto("/Documents?doc=hostile")
+    expect(page.locator(".cb-doc")).to_contain_text(IMAGE)
+    text = _visible_text(page)
+    for typed in (SCRIPT, IMAGE, LINK, EXTRAS, "<b>Bold</b>", "$y$"):
+        assert typed in text
+    page.screenshot(path=OUTPUT / "hostile-document.png", full_page=True)
+
+    page.goto("/Documents")
+    page.get_by_label("Filter").fill("zanzibar")
+    page.get_by_label("Filter").press("Enter")
+    expect(page.get_by_test_id("stPageLink")).to_have_count(1)
+    assert f"Zanzibar {IMAGE} {EXTRAS}" in _visible_text(page)
+    page.get_by_test_id("stPageLink").click()
+    page.wait_for_url("**/Documents?doc=hostile")
+    expect(page.locator(".cb-doc")).to_contain_text(SCRIPT)
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator(".katex").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("img[src='x']").count() == 0
