@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from bot import store
-from bot.analysis import analyze
+from bot.analysis import analyze, analyze_many, words
 from bot.answer import extract_answer
 from bot.chunk import check_markers, chunk_document
 from bot.config import Settings
 from bot.conversation import context_words, is_more, shown_for_more
-from bot.index import Index, build_state
+from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
 from bot.query import Lexicon, build_lexicon, build_query, clean_question
 from bot.read import read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Passage, Problem, Query, Turn
+from bot.table import DocumentTable, PassageColumnsBuilder, PassageTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,46 +41,119 @@ class Bot:
     fingerprint: str = ""
     built_at: str = ""
     from_cache: bool = False
-    documents: dict[str, Document] = field(default_factory=dict, compare=False, repr=False)
-    title_terms: set[str] = field(default_factory=set, compare=False, repr=False)
+    # Derived from the corpus when not given; `build` and the cache give them, so a corpus of a
+    # million documents is not read through to make them.
+    documents: Mapping[str, Document] | None = field(default=None, compare=False, repr=False)
+    title_terms: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.documents.update({d.doc_id: d for d in self.corpus.documents})
-        # Words that can name a conversation's topic: document titles, and the names the corpus
-        # and the synonyms file say are the same ("Botox", "Lioresal").
-        names = [" ".join(item) for group in self.lexicon.groups for item in group]
-        self.title_terms.update(
-            t
-            for text in [d.title for d in self.corpus.documents] + names
-            for t in analyze(text, self.settings)
-        )
+        if self.documents is None:
+            documents = self.corpus.documents
+            by_id = (
+                documents.by_id if isinstance(documents, DocumentTable) else {d.doc_id: d for d in documents}
+            )
+            object.__setattr__(self, "documents", by_id)
+        if self.title_terms is None:
+            titles = (d.title for d in self.corpus.documents)
+            object.__setattr__(self, "title_terms", topic_terms(titles, self.lexicon, self.settings))
 
     @property
-    def passages(self) -> tuple[Passage, ...]:
+    def passages(self) -> Sequence[Passage]:
         return self.index.passages
+
+
+def topic_terms(titles: Iterable[str], lexicon: Lexicon, settings: Settings) -> frozenset[str]:
+    """Return the terms that can name a conversation's topic.
+
+    They are the terms of document titles, and of the names the corpus and the synonyms file
+    say are the same ("Botox", "Lioresal").
+    """
+    names = [" ".join(item) for group in lexicon.groups for item in group]
+    texts = dict.fromkeys([*titles, *names])
+    return frozenset(term for _, terms in analyze_many(texts, settings) for term in terms)
+
+
+def _heading(title: str, section: str, settings: Settings) -> str:
+    """Return the heading a passage is indexed under: its title and section, weighted."""
+    # Text before the first heading is a section named after the title: count the title once.
+    sections = [] if section == title else [section]
+    return " ".join([title] * settings.title_weight + sections * settings.section_weight)
 
 
 def passage_terms(passage: Passage, settings: Settings) -> list[str]:
     """Return the terms a passage is indexed under: its text, section heading and title."""
-    # Text before the first heading is a section named after the title: count the title once.
-    section = [] if passage.section == passage.doc_title else [passage.section]
-    heading = " ".join([passage.doc_title] * settings.title_weight + section * settings.section_weight)
-    return analyze(f"{heading} {passage.text}", settings)
+    return analyze(f"{_heading(passage.doc_title, passage.section, settings)} {passage.text}", settings)
+
+
+def chunk_corpus(corpus: Corpus, settings: Settings) -> tuple[PassageTable, tuple[Problem, ...]]:
+    """Cut every document into passages; return them as a table, with the problems met."""
+    problems = list(corpus.problems)
+    columns = PassageColumnsBuilder()
+    for number, document in enumerate(corpus.documents):
+        chunks = chunk_document(document, settings)
+        problems.extend(check_markers(document, chunks))
+        columns.add(number, document, chunks)
+    return PassageTable(columns.finish(), DocumentTable.of(corpus.documents)), tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedPassages:
+    """Every passage's terms as ids, and how many passages use each word (for spelling)."""
+
+    encoded: EncodedPassages
+    word_counts: tuple[tuple[str, int], ...]
+
+
+def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings) -> AnalyzedPassages:
+    """Analyze every passage: the terms of `passage_terms`, and the words `build_lexicon` counts.
+
+    One pass over the text does both (the heading's words come first and are left out of the
+    counts), reading the passages from the corpus's documents rather than making records.
+    """
+    columns = passages.columns
+    heading_words: dict[str, int] = {}
+    skips = array("q")
+
+    def texts() -> Iterator[str]:
+        starts, ends = columns.start.tolist(), columns.end.tolist()
+        for number, start, end, section in zip(
+            columns.document.tolist(), starts, ends, columns.sections, strict=True
+        ):
+            document = corpus.documents[number]
+            heading = _heading(document.title, section, settings)
+            skip = heading_words.get(heading)
+            if skip is None:
+                skip = heading_words[heading] = len(words(heading))
+            skips.append(skip)
+            yield f"{heading} {document.text[start:end]}"
+
+    vocabulary = Vocabulary()
+    lookup = vocabulary.__getitem__
+    term_ids = array("i")
+    lengths = array("q")
+    counts: Counter[str] = Counter()
+    for number, (found, terms) in enumerate(analyze_many(texts(), settings)):
+        term_ids.extend(map(lookup, terms))
+        lengths.append(len(terms))
+        # As `build_lexicon` counts: passages using each word of three letters or more.
+        counts.update({w for w in found[skips[number] :] if len(w) >= 3 and w.isalpha()})
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
+    encoded = EncodedPassages(tuple(vocabulary), np.frombuffer(term_ids, dtype=np.int32), offsets)
+    return AnalyzedPassages(encoded, tuple(sorted(counts.items())))
 
 
 def build(corpus: Corpus, settings: Settings) -> Bot:
     """Chunk, analyze and index a corpus (no I/O)."""
-    passages: list[Passage] = []
-    problems = list(corpus.problems)
-    for document in corpus.documents:
-        chunks = chunk_document(document, settings)
-        problems.extend(check_markers(document, chunks))
-        passages.extend(chunks)
-    state = build_state([passage_terms(p, settings) for p in passages], settings, corpus.root)
-    index = Index(passages, state)
-    lexicon = build_lexicon(corpus, passages, settings)
-    corpus = dataclasses.replace(corpus, problems=tuple(problems))
-    return Bot(corpus, index, lexicon, settings, tuple(problems))
+    passages, problems = chunk_corpus(corpus, settings)
+    analyzed = analyze_passages(corpus, passages, settings)
+    lexicon = Lexicon(analyzed.word_counts, build_lexicon(corpus, (), settings).groups)
+    title_terms = topic_terms((d.title for d in corpus.documents), lexicon, settings)
+    # From here on the documents are read from their table: when the caller keeps no other
+    # reference, the records read from disk are freed before the index takes its memory.
+    corpus = dataclasses.replace(corpus, documents=passages.documents, problems=problems)
+    index = Index(passages, state_from_ids(analyzed.encoded, settings, corpus.root))
+    return Bot(corpus, index, lexicon, settings, problems, title_terms=title_terms)
 
 
 def load(
@@ -100,31 +179,28 @@ def load(
         if problem:
             notes.append(problem)
         if cached:
-            corpus, passages, state, lexicon = cached
             return Bot(
-                corpus,
-                Index(passages, state),
-                lexicon,
+                cached.corpus,
+                Index(cached.passages, cached.state),
+                cached.lexicon,
                 settings,
-                corpus.problems,
+                cached.corpus.problems,
                 fingerprint,
                 _modified(target),
                 from_cache=True,
+                title_terms=cached.title_terms,
             )
     bot = build(read_corpus(path), settings)
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     if use_cache:
         try:
-            store.save_cache(target, fingerprint, bot.corpus, bot.passages, bot.index.state, bot.lexicon)
+            store.save_cache(
+                target, fingerprint, bot.corpus, bot.passages, bot.index.state, bot.lexicon, bot.title_terms
+            )
         except OSError as err:
             notes.append(Problem(str(target), None, f"index cache not written ({err.strerror or err})"))
     return dataclasses.replace(
-        bot,
-        problems=bot.problems + tuple(notes),
-        fingerprint=fingerprint,
-        built_at=built_at,
-        documents={},
-        title_terms=set(),
+        bot, problems=bot.problems + tuple(notes), fingerprint=fingerprint, built_at=built_at
     )
 
 

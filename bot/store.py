@@ -1,27 +1,43 @@
 """Everything citebot writes to disk: the index cache and uploaded documents, always atomically.
 
-The cache is JSON (never pickle): a header line with the format, version, corpus fingerprint and
-a SHA-256 of the payload line, then the payload. Arrays travel as base64 of their raw bytes.
-A cache that fails any check is reported and rebuilt, never trusted.
+The cache is one file, never pickle: JSON header and manifest lines, then raw arrays that are
+memory-mapped when loaded (see "the index cache" below). A cache that fails any check is
+reported and rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
-import base64
+import codecs
 import hashlib
 import json
+import mmap
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+import unicodedata
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from bot.config import Settings
+from bot.errors import UploadError
 from bot.index import IndexState
 from bot.query import Lexicon
-from bot.records import Corpus, Document, Passage, Problem, Reference, Section, Sentence
+from bot.read import DOCUMENT_SUFFIXES, MAX_FILE_BYTES, SYNONYMS_FILE, parse_document, read_folder
+from bot.records import Corpus, Passage, Problem
+from bot.table import (
+    DocumentColumns,
+    DocumentTable,
+    PassageColumns,
+    PassageColumnsBuilder,
+    PassageTable,
+    StringColumn,
+)
 
 FORMAT = "citebot-index"
 VERSION = 1
@@ -36,7 +52,7 @@ def default_cache_dir(corpus_path: str | os.PathLike[str]) -> Path:
 
 def cache_file(cache_dir: Path, settings: Settings) -> Path:
     """Return the cache file for these settings (one file per index-shaping settings)."""
-    return cache_dir / f"index-{settings.index_key()}.json"
+    return cache_dir / f"index-{settings.index_key()}.bin"
 
 
 def _corpus_files(root: Path) -> Iterator[Path]:
@@ -50,6 +66,37 @@ def _corpus_files(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
+# File digests by (path, device, inode, size, modified, changed): a shell that checks the
+# fingerprint on every run hashes only what changed. As in Git's racy-file rule, a file changed
+# within the last seconds is hashed again: a second write in the same clock tick could leave
+# its times as they were.
+_DIGESTS: dict[tuple[str, int, int, int, int, int], bytes] = {}
+_RACY_SECONDS = 3
+_MAX_DIGESTS = 1_000_000
+
+
+def _file_digest(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        status = os.fstat(handle.fileno())
+        key = (
+            str(path),
+            status.st_dev,
+            status.st_ino,
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+        )
+        known = _DIGESTS.get(key)
+        if known is not None:
+            return known
+        value = hashlib.file_digest(handle, "sha256").digest()
+    if time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > _RACY_SECONDS * 10**9:
+        if len(_DIGESTS) >= _MAX_DIGESTS:
+            _DIGESTS.clear()
+        _DIGESTS[key] = value
+    return value
+
+
 def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     """Return a hash of every corpus file's name and content, the settings and the format."""
     root = Path(corpus_path)
@@ -60,8 +107,7 @@ def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
         try:
             if path.is_symlink() and root.is_dir():
                 digest.update(os.readlink(path).encode("utf-8", "surrogateescape"))
-            with path.open("rb") as handle:
-                digest.update(hashlib.file_digest(handle, "sha256").digest())
+            digest.update(_file_digest(path))
         except OSError as err:
             digest.update(f"unreadable:{err.errno}".encode())
     return digest.hexdigest()
@@ -82,146 +128,266 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-# --- records <-> JSON ---------------------------------------------------------------------
+# --- the index cache ----------------------------------------------------------------------
+#
+# One file: a JSON header line (format, version, fingerprint, size, SHA-256 of the manifest
+# line), a JSON manifest line (the small parts: root, problems, synonyms, lexicon, terms, and
+# where each array lies with its dtype, shape and CRC-32), then the arrays' raw bytes, each at a
+# 64-byte aligned offset. Loading checks the header and manifest, the file size, and every
+# array's CRC-32 (read through the file, so the check adds nothing to the process's memory),
+# then maps the file read-only: arrays are read from disk only where queries and answers touch
+# them. The padding between arrays is never read, so it is not checked. CRC-32 finds every accidental damage (truncation, a flipped bit, a burst up to 32 bits,
+# almost surely anything larger); it is no defence against deliberate edits, which would need
+# write access to the cache folder, and since nothing is unpickled they cannot run code.
+
+_ALIGN = 64
+_CRC_BLOCK = 1 << 22
+_ARRAY_TYPES = frozenset(np.dtype(t) for t in ("uint8", "int32", "int64", "float64"))
 
 
-def _array(values: np.ndarray) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """What the cache holds: the corpus and passages as tables, the index, lexicon, title terms."""
+
+    corpus: Corpus
+    passages: PassageTable
+    state: IndexState
+    lexicon: Lexicon
+    title_terms: frozenset[str]
+
+
+class CacheDamage(ValueError):
+    """The cache file does not match its own checksums."""
+
+
+def _strings(name: str, column: StringColumn) -> dict[str, np.ndarray]:
+    return {f"{name}.data": column.data, f"{name}.offsets": column.offsets}
+
+
+def _arrays(documents: DocumentTable, passages: PassageTable, state: IndexState) -> dict[str, np.ndarray]:
+    d, p = documents.columns, passages.columns
     return {
-        "dtype": str(values.dtype),
-        "data": base64.b64encode(np.ascontiguousarray(values).tobytes()).decode(),
+        **_strings("documents.ids", d.ids),
+        **_strings("documents.titles", d.titles),
+        **_strings("documents.paths", d.paths),
+        **_strings("documents.texts", d.texts),
+        **_strings("documents.details", d.details),
+        "documents.id_order": d.id_order,
+        **_strings("passages.ids", p.passage_ids),
+        **_strings("passages.sections", p.sections),
+        "passages.document": p.document,
+        "passages.start": p.start,
+        "passages.end": p.end,
+        "passages.sentence_ptr": p.sentence_ptr,
+        "passages.sentence_start": p.sentence_start,
+        "passages.sentence_end": p.sentence_end,
+        "passages.marker_ptr": p.marker_ptr,
+        **_strings("passages.markers", p.markers),
+        "index.ptr": state.ptr,
+        "index.ids": state.ids,
+        "index.weights": state.weights,
+        "index.base": state.base,
+        "index.idf": state.idf,
+        "index.max_weights": state.max_weights,
     }
 
 
-def _unarray(blob: dict[str, Any]) -> np.ndarray:
-    dtype = np.dtype(blob["dtype"])
-    if dtype not in (np.dtype("int32"), np.dtype("int64"), np.dtype("float64")):
-        raise ValueError(f"unexpected array type {dtype}")
-    return np.frombuffer(base64.b64decode(blob["data"]), dtype=dtype)
-
-
-def _encode(
-    corpus: Corpus, passages: tuple[Passage, ...], state: IndexState, lexicon: Lexicon
-) -> dict[str, Any]:
-    doc_number = {d.doc_id: i for i, d in enumerate(corpus.documents)}
-    return {
-        "root": corpus.root,
-        "documents": [
-            {
-                "id": d.doc_id,
-                "title": d.title,
-                "path": d.path,
-                "text": d.text,
-                "sections": [[s.heading, s.start, s.end, s.level] for s in d.sections],
-                "references": [[r.marker, r.text] for r in d.references],
-                "metadata": [list(m) for m in d.metadata],
-            }
-            for d in corpus.documents
-        ],
-        "problems": [[p.path, p.line, p.message] for p in corpus.problems],
-        "synonyms": [list(g) for g in corpus.synonyms],
-        "passages": [
-            [
-                p.passage_id,
-                doc_number[p.doc_id],
-                p.section,
-                p.start,
-                p.end,
-                [[s.start, s.end, list(s.markers)] for s in p.sentences],
-            ]
-            for p in passages
-        ],
-        "index": {
-            "terms": list(state.terms),
-            "ptr": _array(state.ptr),
-            "ids": _array(state.ids),
-            "weights": _array(state.weights),
-            "base": _array(state.base),
-            "idf": _array(state.idf),
-            "passage_count": state.passage_count,
-        },
-        "lexicon": {
-            "words": [list(w) for w in lexicon.word_counts],
-            "groups": [[list(item) for item in g] for g in lexicon.groups],
-        },
-    }
-
-
-def _decode(payload: dict[str, Any]) -> tuple[Corpus, tuple[Passage, ...], IndexState, Lexicon]:
-    documents = tuple(
-        Document(
-            doc_id=d["id"],
-            title=d["title"],
-            path=d["path"],
-            text=d["text"],
-            sections=tuple(Section(h, s, e, level) for h, s, e, level in d["sections"]),
-            references=tuple(Reference(m, t) for m, t in d["references"]),
-            metadata=tuple((k, v) for k, v in d["metadata"]),
-        )
-        for d in payload["documents"]
-    )
-    corpus = Corpus(
-        payload["root"],
-        documents,
-        tuple(Problem(p, line, m) for p, line, m in payload["problems"]),
-        tuple(tuple(g) for g in payload["synonyms"]),
-    )
-    passages = []
-    for passage_id, number, section, start, end, sentences in payload["passages"]:
-        document = documents[number]
-        passages.append(
-            Passage(
-                passage_id=passage_id,
-                doc_id=document.doc_id,
-                doc_title=document.title,
-                doc_path=document.path,
-                section=section,
-                start=start,
-                end=end,
-                text=document.text[start:end],
-                sentences=tuple(Sentence(s, e, tuple(m)) for s, e, m in sentences),
-            )
-        )
-    blob = payload["index"]
-    state = IndexState(
-        terms=tuple(blob["terms"]),
-        ptr=_unarray(blob["ptr"]),
-        ids=_unarray(blob["ids"]),
-        weights=_unarray(blob["weights"]),
-        base=_unarray(blob["base"]),
-        idf=_unarray(blob["idf"]),
-        passage_count=blob["passage_count"],
-    )
-    if len(state.ptr) != len(state.terms) + 1 or state.passage_count != len(passages):
-        raise ValueError("index arrays do not match the passages")
-    lexicon = Lexicon(
-        tuple((w, c) for w, c in payload["lexicon"]["words"]),
-        tuple(tuple(tuple(item) for item in g) for g in payload["lexicon"]["groups"]),
-    )
-    return corpus, tuple(passages), state, lexicon
+def _tables(corpus: Corpus, passages: Sequence[Passage]) -> tuple[DocumentTable, PassageTable]:
+    """Return the corpus and passages as tables (built ones already are)."""
+    documents = corpus.documents
+    if not isinstance(documents, DocumentTable):
+        documents = DocumentTable.of(documents)
+    if isinstance(passages, PassageTable) and passages.documents is corpus.documents:
+        return documents, PassageTable(passages.columns, documents)
+    builder = PassageColumnsBuilder()
+    numbers = {d.doc_id: n for n, d in enumerate(corpus.documents)}
+    for passage in passages:
+        number = numbers[passage.doc_id]
+        builder.add(number, corpus.documents[number], [passage])
+    return documents, PassageTable(builder.finish(), documents)
 
 
 def save_cache(
     path: Path,
     fingerprint_value: str,
     corpus: Corpus,
-    passages: tuple[Passage, ...],
+    passages: Sequence[Passage],
     state: IndexState,
     lexicon: Lexicon,
+    title_terms: frozenset[str] = frozenset(),
 ) -> None:
     """Write the cache atomically: a reader sees the old file or the new one, never half."""
-    payload = json.dumps(_encode(corpus, passages, state, lexicon), ensure_ascii=False).encode()
+    documents, table = _tables(corpus, passages)
+    arrays = {name: np.ascontiguousarray(values) for name, values in _arrays(documents, table, state).items()}
+    layout: dict[str, dict[str, Any]] = {}
+    offset = 0
+    for name, values in arrays.items():
+        offset += -offset % _ALIGN
+        layout[name] = {
+            "dtype": str(values.dtype),
+            "shape": list(values.shape),
+            "offset": offset,
+            "crc32": zlib.crc32(memoryview(values).cast("B")),
+        }
+        offset += values.nbytes
+    manifest = {
+        "root": corpus.root,
+        "documents": len(documents),
+        "passages": len(table),
+        "problems": [[p.path, p.line, p.message] for p in corpus.problems],
+        "synonyms": [list(g) for g in corpus.synonyms],
+        "lexicon": {
+            "words": [list(w) for w in lexicon.word_counts],
+            "groups": [[list(item) for item in g] for g in lexicon.groups],
+        },
+        "title_terms": sorted(title_terms),
+        "terms": list(state.terms),
+        "passage_count": state.passage_count,
+        "arrays": layout,
+    }
+    body = json.dumps(manifest, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
     header = {
         "format": FORMAT,
         "version": VERSION,
         "fingerprint": fingerprint_value,
-        "sha256": hashlib.sha256(payload).hexdigest(),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "data_size": offset,
     }
-    write_atomic(path, json.dumps(header).encode() + b"\n" + payload + b"\n")
+    start = json.dumps(header).encode() + b"\n" + body
+    start += b"\0" * (-len(start) % _ALIGN)
+
+    def parts() -> Iterator[bytes | memoryview]:
+        yield start
+        written = 0
+        for name, values in arrays.items():
+            yield b"\0" * (layout[name]["offset"] - written)
+            yield memoryview(values).cast("B")
+            written = layout[name]["offset"] + values.nbytes
+
+    _write_parts_atomic(path, parts())
+    # The JSON cache of earlier versions lay beside this file under another name.
+    path.with_suffix(".json").unlink(missing_ok=True)
 
 
-def load_cache(
-    path: Path, fingerprint_value: str
-) -> tuple[tuple[Corpus, tuple[Passage, ...], IndexState, Lexicon] | None, Problem | None]:
+def _write_parts_atomic(path: Path, parts: Iterable[bytes | memoryview]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # Readable by whoever may read the corpus (temporary files are private).
+        os.chmod(temporary, 0o644)
+        with os.fdopen(handle, "wb") as out:
+            for part in parts:
+                out.write(part)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _check_crc(handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]) -> None:
+    """Check every array's CRC-32, reading the file in blocks (never mapping it)."""
+    buffer = bytearray(_CRC_BLOCK)
+    view = memoryview(buffer)
+    for name, spec in layout.items():
+        handle.seek(start + spec["offset"])
+        remaining = _nbytes(spec)
+        crc = 0
+        while remaining:
+            got = handle.readinto(view[: min(remaining, _CRC_BLOCK)])
+            if not got:
+                raise CacheDamage(f"checksum mismatch: {name} is cut short")
+            crc = zlib.crc32(view[:got], crc)
+            remaining -= got
+        if crc != spec["crc32"]:
+            raise CacheDamage(f"checksum mismatch in {name}")
+
+
+def _nbytes(spec: dict[str, Any]) -> int:
+    dtype = np.dtype(spec["dtype"])
+    if dtype not in _ARRAY_TYPES or dtype.byteorder not in ("=", "|"):
+        raise ValueError(f"unexpected array type {spec['dtype']}")
+    return int(np.prod(spec["shape"], dtype=np.int64)) * dtype.itemsize
+
+
+def _map(handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Return the arrays as read-only views of the file mapped into memory."""
+    arrays: dict[str, np.ndarray] = {}
+    if not layout:
+        return arrays
+    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    for name, spec in layout.items():
+        count = _nbytes(spec) // np.dtype(spec["dtype"]).itemsize
+        values = np.frombuffer(mapped, dtype=spec["dtype"], count=count, offset=start + spec["offset"])
+        arrays[name] = values.reshape(spec["shape"])
+    return arrays
+
+
+def _column(arrays: dict[str, np.ndarray], name: str) -> StringColumn:
+    return StringColumn(arrays[f"{name}.data"], arrays[f"{name}.offsets"])
+
+
+def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> Cached:
+    a = arrays
+    documents = DocumentTable(
+        DocumentColumns(
+            ids=_column(a, "documents.ids"),
+            titles=_column(a, "documents.titles"),
+            paths=_column(a, "documents.paths"),
+            texts=_column(a, "documents.texts"),
+            details=_column(a, "documents.details"),
+            id_order=a["documents.id_order"],
+        )
+    )
+    passages = PassageTable(
+        PassageColumns(
+            passage_ids=_column(a, "passages.ids"),
+            sections=_column(a, "passages.sections"),
+            document=a["passages.document"],
+            start=a["passages.start"],
+            end=a["passages.end"],
+            sentence_ptr=a["passages.sentence_ptr"],
+            sentence_start=a["passages.sentence_start"],
+            sentence_end=a["passages.sentence_end"],
+            marker_ptr=a["passages.marker_ptr"],
+            markers=_column(a, "passages.markers"),
+        ),
+        documents,
+    )
+    state = IndexState(
+        terms=tuple(manifest["terms"]),
+        ptr=a["index.ptr"],
+        ids=a["index.ids"],
+        weights=a["index.weights"],
+        base=a["index.base"],
+        idf=a["index.idf"],
+        passage_count=manifest["passage_count"],
+        max_weights=a["index.max_weights"],
+    )
+    sizes_agree = (
+        len(documents) == manifest["documents"]
+        and len(passages) == manifest["passages"] == state.passage_count
+        and len(state.ptr) == len(state.terms) + 1 == len(state.idf) + 1 == len(state.max_weights) + 1
+        and len(state.ids) == len(state.weights) == int(state.ptr[-1])
+        and len(passages.columns.sentence_ptr) == len(passages) + 1
+    )
+    if not sizes_agree:
+        raise ValueError("index arrays do not match the passages")
+    corpus = Corpus(
+        manifest["root"],
+        documents,
+        tuple(Problem(p, line, m) for p, line, m in manifest["problems"]),
+        tuple(tuple(g) for g in manifest["synonyms"]),
+    )
+    lexicon = Lexicon(
+        tuple((w, c) for w, c in manifest["lexicon"]["words"]),
+        tuple(tuple(tuple(item) for item in g) for g in manifest["lexicon"]["groups"]),
+    )
+    return Cached(corpus, passages, state, lexicon, frozenset(manifest["title_terms"]))
+
+
+def load_cache(path: Path, fingerprint_value: str) -> tuple[Cached | None, Problem | None]:
     """Load a cache written for this fingerprint.
 
     Returns:
@@ -229,21 +395,135 @@ def load_cache(
         for another corpus state; (None, problem) when it is damaged or from another version.
     """
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except FileNotFoundError:
         return None, None
     except OSError as err:
         return None, Problem(str(path), None, f"index cache unreadable ({err.strerror}); rebuilt")
-    head, _, rest = data.partition(b"\n")
+    with handle:
+        try:
+            header = json.loads(handle.readline())
+            if header.get("format") != FORMAT or header.get("version") != VERSION:
+                return None, Problem(str(path), None, "index cache from another version; rebuilt")
+            if header.get("fingerprint") != fingerprint_value:
+                return None, None
+            body = handle.readline()
+            if hashlib.sha256(body).hexdigest() != header.get("sha256"):
+                return None, Problem(str(path), None, "index cache is damaged (checksum mismatch); rebuilt")
+            manifest = json.loads(body)
+            start = handle.tell()
+            start += -start % _ALIGN
+            if os.fstat(handle.fileno()).st_size != start + header["data_size"]:
+                raise CacheDamage("checksum mismatch: the file is not the size written")
+            _check_crc(handle, start, manifest["arrays"])
+            return _contents(manifest, _map(handle, start, manifest["arrays"])), None
+        except CacheDamage as err:
+            return None, Problem(str(path), None, f"index cache is damaged ({err}); rebuilt")
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as err:
+            return None, Problem(str(path), None, f"index cache is unreadable ({err}); rebuilt")
+
+
+# --- uploaded documents -------------------------------------------------------------------
+
+# Names Windows reserves in any folder; a corpus may be copied there.
+_RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{n}" for n in range(10)] + [f"lpt{n}" for n in range(10)]
+)
+_MAX_NAME_BYTES = 255
+_EXISTS = "a file of this name is already in the corpus; rename the file to add it"
+
+
+def _check_upload_name(name: str) -> None:
+    if not name or not name.strip():
+        raise UploadError(name, "the file has no name")
+    if "\0" in name:
+        raise UploadError(name.replace("\0", "\\0"), "a file name cannot hold a NUL byte")
+    if "/" in name or "\\" in name or name in (".", "..") or Path(name).is_absolute():
+        raise UploadError(name, "a file name cannot hold folder parts; upload the file itself")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        raise UploadError(name, "a file name cannot hold control characters")
+    if name != name.strip():
+        raise UploadError(name, "a file name cannot start or end with a space")
+    if name.startswith("."):
+        raise UploadError(name, "hidden file names (starting with '.') are not read as documents")
+    if ":" in name:
+        raise UploadError(name, "a file name cannot hold ':'")
+    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        raise UploadError(name, f"a file name can be at most {_MAX_NAME_BYTES} bytes long")
+    stem = name.split(".", 1)[0].rstrip(" ").lower()
+    if stem in _RESERVED_NAMES or name.lower() == SYNONYMS_FILE:
+        raise UploadError(name, "this file name is reserved; rename the file")
+    if not name.lower().endswith(DOCUMENT_SUFFIXES):
+        raise UploadError(name, f"only {', '.join(DOCUMENT_SUFFIXES)} files can be added")
+
+
+def _check_upload_text(name: str, data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise UploadError(name, f"file of {len(data)} bytes is over the {limit} MiB limit")
+    if not data.strip():
+        raise UploadError(name, "the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UploadError(name, "not UTF-8 (UTF-16 text); save the file as UTF-8")
+    if b"\0" in data:
+        raise UploadError(name, "binary file (holds NUL bytes), not a text document")
     try:
-        header = json.loads(head)
-        if header.get("format") != FORMAT or header.get("version") != VERSION:
-            return None, Problem(str(path), None, "index cache from another version; rebuilt")
-        if header.get("fingerprint") != fingerprint_value:
-            return None, None
-        payload = rest.rstrip(b"\n")
-        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
-            return None, Problem(str(path), None, "index cache is damaged (checksum mismatch); rebuilt")
-        return _decode(json.loads(payload)), None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
-        return None, Problem(str(path), None, f"index cache is unreadable ({err}); rebuilt")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UploadError(
+            f"{name}:{line}", f"not UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8"
+        ) from err
+
+
+def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Add an uploaded document to a corpus folder, never replacing a file, and return its path.
+
+    The text must be UTF-8, within the size limit, and read as a document whose id no other
+    document of the folder uses (two documents with one id would stop the corpus loading).
+
+    Raises:
+        UploadError: the name, the content or the folder is not acceptable; nothing is written.
+    """
+    _check_upload_name(name)
+    if not corpus_dir.is_dir():
+        raise UploadError(name, f"the corpus {corpus_dir} is not a folder; documents cannot be added to it")
+    text = _check_upload_text(name, data)
+    document, _ = parse_document(text, name)
+    if not any(document.text[s.start : s.end].strip() for s in document.sections):
+        raise UploadError(name, "no text outside headings and references")
+    target = corpus_dir / name
+    taken = {p.name.lower() for p in corpus_dir.iterdir()}
+    if os.path.lexists(target) or name.lower() in taken:
+        raise UploadError(name, _EXISTS)
+    for other in read_folder(corpus_dir).documents:
+        if other.doc_id == document.doc_id:
+            raise UploadError(
+                name,
+                f"document id {document.doc_id!r} is already used by {other.path} "
+                "(rename the file, or give it another 'id:' in its front matter)",
+            )
+    # Write under a hidden name (the reader skips it), then link it into place: `os.link`
+    # fails when the name was taken meanwhile, so a file is never replaced.
+    staging = corpus_dir / f".upload-{uuid.uuid4().hex}{Path(name).suffix}"
+    write_atomic(staging, data)
+    try:
+        _publish(staging, target)
+    except FileExistsError as err:
+        raise UploadError(name, _EXISTS) from err
+    finally:
+        staging.unlink(missing_ok=True)
+    return target
+
+
+def _publish(staging: Path, target: Path) -> None:
+    try:
+        os.link(staging, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # No hard links on this file system (FAT, some network shares): rename instead, which
+        # refuses to replace on Windows; elsewhere the check just made is the guard.
+        if os.path.lexists(target):
+            raise FileExistsError(str(target)) from None
+        os.rename(staging, target)

@@ -78,7 +78,7 @@ def test_okapi_term_in_half_the_passages_gets_zero_idf_yet_passages_are_found():
     from bot.records import Passage
 
     records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(4)]
-    index = Index.build(records, [["x", "a"], ["x", "b"], ["c"], ["d"]], Settings())
+    index = Index.build(records, [["x", "a"], ["x", "b"], ["c"], ["d"]], Settings(variant="okapi"))
     assert index.idf("x") == 0
     assert {h.passage.passage_id for h in index.search(["x"], top_k=4)} == {"d#0", "d#1"}
 
@@ -94,3 +94,100 @@ def test_empty_input_is_a_clear_error_not_zero_division(terms, message):
     records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(len(terms))]
     with pytest.raises(EmptyCorpusError, match=message):
         Index.build(records, terms, Settings(), root="corpus")
+
+
+# --- search at scale: pruned and dense paths against rank-bm25 -----------------------------
+
+
+def _ranked(scores: np.ndarray, held: np.ndarray, top_k: int) -> list[tuple[int, float]]:
+    """The top passages holding a term, by (-score, position): what `search` must return."""
+    positions = np.flatnonzero(held)
+    order = positions[np.lexsort((positions, -scores[positions]))][:top_k]
+    return [(int(p), float(scores[p])) for p in order]
+
+
+def _zipf_corpus(passages: int, vocabulary: int, seed: int) -> list[list[str]]:
+    """Passages whose words follow Zipf's law, as real text does: a few words in most passages."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(vocabulary)]
+    return [
+        [words[min(int(r) - 1, vocabulary - 1)] for r in rng.zipf(1.3, size=rng.integers(5, 40))]
+        for _ in range(passages)
+    ]
+
+
+@pytest.fixture(scope="module")
+def zipf_index():
+    from bot.records import Passage
+
+    terms = _zipf_corpus(6000, 3000, seed=11)
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(len(terms))]
+    return terms, Index.build(records, terms, Settings())
+
+
+def test_search_ranks_as_rank_bm25_with_common_and_rare_terms(zipf_index):
+    terms, index = zipf_index
+    model = fit_model(terms, Settings())
+    rng = np.random.default_rng(5)
+    # Queries mixing words in most passages with rare ones: the case pruning is made for.
+    queries = [[f"w{int(r) - 1}" for r in rng.zipf(1.2, size=rng.integers(1, 7))] for _ in range(150)]
+    queries += [["w0", "w1", "w2"], ["w0", "w2999"], ["w0", "w0", "w5"]]
+    for query in queries:
+        held = np.zeros(len(terms), dtype=bool)
+        for term in set(query):
+            held[index.passages_with(term)] = True
+        scores = model.get_scores(query)
+        for top_k in (1, 5, 10, 50):
+            expected = _ranked(scores, held, top_k)
+            hits = index.search(query, top_k=top_k)
+            assert [h.passage.passage_id for h in hits] == [f"d#{p}" for p, _ in expected], (query, top_k)
+            assert np.allclose([h.score for h in hits], [s for _, s in expected], rtol=0, atol=1e-9)
+
+
+def test_search_with_weights_scores_as_scores_does(zipf_index):
+    _, index = zipf_index
+    rng = np.random.default_rng(9)
+    for _ in range(100):
+        query = [f"w{int(r) - 1}" for r in rng.zipf(1.2, size=rng.integers(2, 7))]
+        weights = rng.choice([0.25, 0.5, 0.9, 1.0], size=len(query)).tolist()
+        scores = index.scores(query, weights)
+        held = np.zeros(len(scores), dtype=bool)
+        for term in set(query):
+            held[index.passages_with(term)] = True
+        expected = _ranked(scores, held, 10)
+        hits = index.search(query, weights, top_k=10)
+        assert [(h.passage.passage_id, h.score) for h in hits] == [(f"d#{p}", s) for p, s in expected]
+
+
+@given(
+    passages=st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), min_size=4, max_size=30).filter(
+        any
+    ),
+    query=st.lists(st.sampled_from("abcdefghz"), min_size=1, max_size=6),
+    weights=st.lists(st.sampled_from([0.25, 0.5, 1.0, 2.0]), min_size=6, max_size=6),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    top_k=st.integers(1, 8),
+)
+@settings(max_examples=200, deadline=None)
+def test_search_is_the_best_of_scores_on_any_corpus(passages, query, weights, variant, top_k):
+    """Including Okapi's negative idfs in small corpora, where nothing may be pruned."""
+    from bot.records import Passage
+
+    records = [Passage(f"d#{i}", "d", "D", "d.txt", "S", 0, 0, "", ()) for i in range(len(passages))]
+    index = Index.build(records, passages, Settings(variant=variant))
+    weights = weights[: len(query)]
+    scores = index.scores(query, weights)
+    held = np.array([any(t in p for t in query) for p in passages])
+    expected = _ranked(scores, held, top_k)
+    hits = index.search(query, weights, top_k=top_k)
+    assert [(h.passage.passage_id, h.rank) for h in hits] == [
+        (f"d#{p}", r) for r, (p, _) in enumerate(expected, 1)
+    ]
+    assert [h.score for h in hits] == [s for _, s in expected]
+
+
+def test_search_of_nothing_finds_nothing(zipf_index):
+    _, index = zipf_index
+    assert index.search([], top_k=5) == ()
+    assert index.search(["w0"], top_k=0) == ()
+    assert index.search(["nosuchterm", "neither"], top_k=5) == ()

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SMALL_DOCUMENTS, write_corpus
 
@@ -66,7 +67,7 @@ def test_other_settings_use_another_cache_file(corpus):
     assert not other.from_cache
     assert _cache(corpus) != _cache(corpus, Settings(passage_words=40))
     assert load(corpus).from_cache
-    assert fingerprint(corpus, Settings()) != fingerprint(corpus, Settings(variant="bm25plus"))
+    assert fingerprint(corpus, Settings()) != fingerprint(corpus, Settings(variant="okapi"))
     # Settings that do not shape the index share the cache.
     assert load(corpus, Settings(top_k=9)).from_cache
 
@@ -118,3 +119,97 @@ def test_unreadable_file_is_a_warning(corpus):
     finally:
         target.chmod(0o644)
     assert any(p.path == "dantrolene.txt" and "cannot read" in p.message for p in bot.problems)
+
+
+# --- the array cache: checksums, mapping, layout changes -----------------------------------
+
+
+def _manifest(path: Path) -> tuple[int, dict]:
+    """Return where the arrays start and the manifest, as the cache file documents them."""
+    data = path.read_bytes()
+    first = data.index(b"\n") + 1
+    second = data.index(b"\n", first) + 1
+    return second + (-second % 64), json.loads(data[first:second])
+
+
+def test_a_flipped_bit_in_any_array_is_found(corpus):
+    from bot.store import load_cache
+
+    load(corpus)
+    path = _cache(corpus)
+    original = path.read_bytes()
+    start, manifest = _manifest(path)
+    key = fingerprint(corpus, Settings())
+    checked = 0
+    for name, spec in manifest["arrays"].items():
+        size = int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize
+        if not size:
+            continue
+        damaged = bytearray(original)
+        damaged[start + spec["offset"] + size // 2] ^= 0x10
+        path.write_bytes(bytes(damaged))
+        contents, problem = load_cache(path, key)
+        assert contents is None and "checksum mismatch" in problem.message, name
+        checked += 1
+    assert checked > 20
+    path.write_bytes(original)
+    assert load_cache(path, key)[0] is not None
+
+
+def test_an_earlier_json_cache_is_removed_when_the_cache_is_written(corpus):
+    legacy = _cache(corpus).with_suffix(".json")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text('{"format": "citebot-index", "version": 1}\n{}\n')
+    load(corpus)
+    assert [p.name for p in default_cache_dir(corpus).iterdir()] == [_cache(corpus).name]
+
+
+def test_documents_are_found_by_id_after_loading_from_the_cache(corpus):
+    built = load(corpus)
+    loaded = load(corpus)
+    assert loaded.from_cache
+    for document in built.corpus.documents:
+        assert loaded.documents[document.doc_id] == document
+        assert document.doc_id in loaded.documents
+    assert "no-such-document" not in loaded.documents
+    assert loaded.documents.get("no-such-document") is None
+    assert sorted(loaded.documents) == sorted(d.doc_id for d in built.corpus.documents)
+    assert loaded.title_terms == built.title_terms
+
+
+def test_non_ascii_documents_come_back_unchanged(tmp_path):
+    folder = write_corpus(
+        tmp_path / "corpus",
+        {
+            **SMALL_DOCUMENTS,
+            "ärzte/straße.md": "# Zäpfchen für Kinder\n\nDie Dosis beträgt 5 mg \u2013 nicht mehr \u00b5g [1].\n\n"
+            "## References\n\n1. Bundesinstitut. Fachinformation. 2020.\n",
+        },
+    )
+    first = load(folder)
+    second = load(folder)
+    assert second.from_cache
+    assert second.corpus.documents == first.corpus.documents
+    assert second.passages == first.passages
+    assert "ärzte/straße" in second.documents
+
+
+def test_a_bot_keeps_answering_after_its_cache_file_is_replaced(corpus):
+    old = load(corpus)
+    old = load(corpus)
+    assert old.from_cache
+    (corpus / "new.txt").write_text("Orphenadrine has anticholinergic effects.\n")
+    assert not load(corpus).from_cache  # a new cache file replaced the one `old` maps
+    answer, _ = ask(old, "What is the maximum dose of tizanidine?")
+    assert answer.quotes and "36 mg" in answer.quotes[0].text
+
+
+def test_an_edit_that_keeps_the_size_changes_the_fingerprint(corpus):
+    # Regression guard for remembering file digests by size and times: an edit within the same
+    # clock tick can leave both unchanged, so recent files are always hashed again.
+    target = corpus / "dantrolene.txt"
+    before = fingerprint(corpus, Settings())
+    assert fingerprint(corpus, Settings()) == before
+    text = target.read_text()
+    target.write_text(text.replace("Dantrolene", "Dantrolenx", 1))
+    assert fingerprint(corpus, Settings()) != before
