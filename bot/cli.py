@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import pipeline, present
+from bot import evaluate, pipeline, present, report
 from bot.config import VARIANTS, Settings
 from bot.errors import CitebotError
 from bot.records import Conversation
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--json", action="store_true", help="print one JSON object per question")
     commands.add_parser("index", parents=[common], help="build or refresh the index cache and report on it")
+    _add_eval_parser(commands, common)
     return parser
 
 
@@ -130,6 +131,124 @@ def run_index(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
     return 0
 
 
+def _add_eval_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    evaluation = commands.add_parser(
+        "eval",
+        parents=[common],
+        help="measure retrieval and answers on test questions, settings side by side",
+        description="Run test questions (or a BEIR folder) and report retrieval and answer measures "
+        "for the settings given, the --compare settings and the baseline row.",
+    )
+    evaluation.add_argument(
+        "questions",
+        nargs="?",
+        metavar="QUESTIONS",
+        help="test questions, JSON Lines (default: questions.jsonl in the corpus folder)",
+    )
+    evaluation.add_argument(
+        "--beir", metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/"
+    )
+    evaluation.add_argument("--split", default="test", help="the BEIR qrels split (default test)")
+    evaluation.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="SETTINGS",
+        help="more settings side by side, each name=value[,name=value]: e.g. k1=1.2,b=0.4 "
+        "variant=bm25plus passage_words=60 stemmer=none stopwords=off conversation=off",
+    )
+    evaluation.add_argument(
+        "--cutoff", type=int, default=10, metavar="K", help="k of R@k, P@k, MRR@k, nDCG@k (default 10)"
+    )
+    evaluation.add_argument(
+        "--depth",
+        type=int,
+        default=100,
+        metavar="N",
+        help="ranking depth per question; MAP is over it (default 100)",
+    )
+    evaluation.add_argument("--limit", type=int, metavar="N", help="run only the first N questions")
+    evaluation.add_argument("--failures", action="store_true", help="list only the questions that fail")
+    evaluation.add_argument("--summary", action="store_true", help="measures only, no list of questions")
+    evaluation.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    evaluation.add_argument(
+        "--run-file", metavar="PATH", help="write the first setting's rankings as a TREC run"
+    )
+    evaluation.add_argument(
+        "--qrels-file",
+        metavar="PATH",
+        help="write the judgments, resolved to passages or documents, as TREC qrels",
+    )
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal's stderr (nothing when stderr is not a terminal)."""
+
+    WIDTH = 30
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.shown = err.isatty()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        now = time.perf_counter()
+        if not self.shown or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.err.write(f"\r[{bar}] {done}/{total} {label[:40]}\x1b[K")
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.err.write("\r\x1b[K")
+            self.err.flush()
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    if args.beir and (args.questions or args.corpus):
+        extra = "QUESTIONS" if args.questions else "--corpus"
+        print(
+            f"bot eval: error: {extra} does not go with --beir (DIR holds the corpus and queries)", file=err
+        )
+        return 2
+    variants = [evaluate.Variant(evaluate.describe(settings), settings)]
+    variants += [evaluate.parse_variant(spec, settings) for spec in args.compare or ()]
+    options = {"k": args.cutoff, "depth": args.depth, "limit": args.limit}
+    progress = _ProgressBar(err)
+    try:
+        if args.beir:
+            result = evaluate.evaluate_beir(args.beir, args.split, variants, progress=progress, **options)
+        else:
+            corpus = args.corpus or default_corpus()
+            questions = args.questions or str(Path(corpus) / evaluate.QUESTIONS_FILE)
+            result = evaluate.evaluate_questions(questions, corpus, variants, progress=progress, **options)
+    finally:
+        progress.close()
+    if result.problems:
+        print(present.problems_to_text(result.problems), file=err)
+    first = result.settings_rows[0]
+    if args.run_file:
+        _write(args.run_file, report.run_to_trec(first, result.level))
+    if args.qrels_file:
+        _write(args.qrels_file, report.qrels_to_trec(first, result.level))
+    if args.json:
+        print(json.dumps(report.report_to_json(result), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(
+            report.report_to_text(result, failures_only=args.failures, questions=not args.summary), file=out
+        )
+    return 0
+
+
 def main(
     argv: Sequence[str] | None = None,
     stdin: TextIO | None = None,
@@ -149,6 +268,8 @@ def main(
             return run_ask(args, settings, out, err)
         if args.command == "chat":
             return run_chat(args, settings, inp, out, err)
+        if args.command == "eval":
+            return run_eval(args, settings, out, err)
         return run_index(args, settings, out, err)
     except CitebotError as error:
         print(f"error: {error}", file=err)

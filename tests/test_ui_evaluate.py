@@ -1,0 +1,164 @@
+"""The Evaluate page, driven in-process with Streamlit's AppTest: shipped and uploaded questions,
+measures side by side with the baseline, the per-question table, and hostile text shown as text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from ui_fixtures import DOCUMENTS, EXTRAS, IMAGE, LINK, SCRIPT, write_documents
+
+from bot import present
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "ui" / "pages" / "2_Evaluate.py")
+
+QUESTIONS = [
+    {
+        "id": "baclofen-start",
+        "question": "What is the usual starting dose of baclofen?",
+        "documents": ["baclofen"],
+        "sections": ["baclofen#Dosing"],
+        "texts": ["5 mg three times a day"],
+        "answer_contains": "5 mg three times a day",
+        "tags": ["plain"],
+    },
+    {
+        "id": "tizanidine-max",
+        "question": "What is the maximum daily amount of tizanidine?",
+        "texts": ["36 mg"],
+        "answer_contains": "36 mg",
+    },
+    {"id": "zebra", "question": "Is baclofen safe for zebras?", "abstain": True, "tags": ["unanswerable"]},
+    {
+        "id": "hostile",
+        "question": f"What does the zanzibar protocol write {SCRIPT} {EXTRAS}?",
+        "documents": ["hostile"],
+        "answer_contains": f"{LINK} never quoted",
+        "tags": [IMAGE],
+    },
+    {
+        "id": "conv",
+        "tags": ["followup"],
+        "turns": [
+            {"question": "What are the side effects of baclofen?", "documents": ["baclofen"]},
+            {"question": "Is it safe for children?", "texts": ["Safety in children under twelve years"]},
+        ],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = write_documents(tmp_path_factory.mktemp("evaluate") / "corpus", DOCUMENTS)
+    lines = "".join(json.dumps(q) + "\n" for q in QUESTIONS)
+    (folder / "questions.jsonl").write_text(lines, encoding="utf-8")
+    return folder
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, corpus: Path) -> AppTest:
+    monkeypatch.setenv("CITEBOT_CORPUS", str(corpus))
+    # Streamlit puts the main script's folder on sys.path; run alone, the page needs ui/ for common.
+    monkeypatch.syspath_prepend(str(ROOT / "ui"))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.button(key="eval_run").click().run()
+    assert not at.exception
+    return at
+
+
+# The page's tables, in order: passages, documents, groups, questions, an opened question's ranking.
+PASSAGES, DOCUMENTS_TABLE, GROUPS, QUESTIONS_TABLE, RANKING = range(5)
+
+
+def table(at: AppTest, index: int) -> list[dict]:
+    return at.dataframe[index].value.to_dict("records")
+
+
+def test_shipped_questions_show_measures_with_the_baseline_and_a_chart(monkeypatch, corpus):
+    at = run(open_page(monkeypatch, corpus))
+    passages, documents = table(at, PASSAGES), table(at, DOCUMENTS_TABLE)
+    assert [r["setting"] for r in passages] == [
+        "defaults",
+        "variant=okapi",
+        "passage_words=200",
+        "stemmer=none",
+    ]
+    assert [r["setting"] for r in documents][-1] == "baseline"
+    assert {"nDCG@10", "MRR@10", "P@1", "R@10", "P@10", "MAP", "answer", "abstain P"} <= set(passages[0])
+    assert passages[0]["turns"] == 6 and 0 <= passages[0]["nDCG@10"] <= 1
+    assert at.get("vega_lite_chart")
+    assert not at.get("progress")  # the bar is gone once the run is done
+    questions = table(at, QUESTIONS_TABLE)
+    assert [r["id"] for r in questions] == [
+        "baclofen-start",
+        "tizanidine-max",
+        "zebra",
+        "hostile",
+        "conv/1",
+        "conv/2",
+    ]
+    assert questions[0]["rank"] == 1 and "5 mg three times a day" in questions[0]["quoted"]
+
+
+def test_failures_only_and_another_setting_change_the_question_table(monkeypatch, corpus):
+    at = run(open_page(monkeypatch, corpus))
+    every = table(at, QUESTIONS_TABLE)
+    at.toggle(key="eval_failures").set_value(True).run()
+    failures = table(at, QUESTIONS_TABLE)
+    assert [r["id"] for r in failures] == [r["id"] for r in every if r["result"] != "pass"]
+    assert "hostile" in [r["id"] for r in failures]  # its expected text is in no quote
+    at.selectbox(key="eval_row").set_value("baseline").run()
+    baseline = table(at, QUESTIONS_TABLE)
+    assert all(r["quoted"] == "" for r in baseline) and "zebra" not in [r["id"] for r in baseline]
+
+
+def test_opening_a_question_shows_its_quotes_ranking_and_passages(monkeypatch, corpus):
+    at = run(open_page(monkeypatch, corpus))
+    at.selectbox(key="eval_question").set_value("baclofen-start").run()
+    assert any(s.value == "Passed" for s in at.success)
+    html = "".join(h.value for h in at.get("html"))
+    assert "5 mg three times a day" in html and 'class="cb-quote"' in html and "baclofen#" in html
+    ranking = table(at, RANKING)
+    assert ranking[0]["rank"] == 1 and ranking[0]["relevance"] == 1
+
+
+def test_hostile_questions_and_documents_show_as_text(monkeypatch, corpus):
+    at = run(open_page(monkeypatch, corpus))
+    at.selectbox(key="eval_question").set_value("hostile").run()
+    markdown = [m.value for m in at.markdown]
+    assert present.escape_markdown(f"What does the zanzibar protocol write {SCRIPT} {EXTRAS}?") in " ".join(
+        markdown
+    )
+    assert any(present.escape_markdown(LINK) in e.value for e in at.error)
+    for value in markdown + [e.value for e in at.error]:
+        assert SCRIPT not in value and IMAGE not in value and "$x$" not in value
+    html = "".join(h.value for h in at.get("html"))
+    assert "&lt;script&gt;" in html and "<script>" not in html and "<img" not in html
+
+
+def test_an_uploaded_file_runs_and_a_bad_one_names_its_line(monkeypatch, corpus):
+    at = open_page(monkeypatch, corpus)
+    at.radio(key="eval_source").set_value("Upload a file").run()
+    run(at)
+    assert any("Upload a questions file first" in w.value for w in at.warning)
+    good = json.dumps(QUESTIONS[0]).encode() + b"\n"
+    at.file_uploader(key="eval_upload").set_value(("mine.jsonl", good, "application/jsonl"))
+    at.multiselect(key="eval_compare").set_value([])
+    at.text_input(key="eval_more").set_value("k1=0.9; variant=okapi")
+    run(at)
+    assert [r["setting"] for r in table(at, PASSAGES)] == ["defaults", "k1=0.9", "variant=okapi"]
+    assert [r["id"] for r in table(at, QUESTIONS_TABLE)] == ["baclofen-start"]
+    bad = good + json.dumps({"id": "x", "question": "Why?", "passages": ["baclofen#99"]}).encode() + b"\n"
+    at.file_uploader(key="eval_upload").set_value(("mine.jsonl", bad, "application/jsonl"))
+    run(at)
+    assert at.error[0].value == present.escape_markdown(
+        'mine.jsonl:2: "passages": no passage "baclofen#99" (the document has 3 passages)'
+    )
+    assert not at.dataframe
