@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+ADDRESS ?= localhost
 
 .PHONY: run test index lint clean
 
@@ -17,7 +18,9 @@ index: $(STAMP)
 	$(BIN)/bot index
 
 run: index
-	$(BIN)/bot chat
+	@echo "citebot: open http://$(ADDRESS):$(PORT) in a browser (Ctrl-C stops the server)"
+	$(BIN)/streamlit run ui/app.py --server.headless true --server.port $(PORT) \
+		--server.address $(ADDRESS) --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -28,3 +31,14 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) corpus/.citebot
+
+# make bench: citebot against rank-bm25 and bm25s at 10k, 100k and 1M passages (bench/README.md).
+BENCH_STAMP := $(VENV)/.bench-installed
+.PHONY: bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
