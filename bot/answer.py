@@ -16,6 +16,13 @@ from bot.config import Settings
 from bot.records import Answer, Citation, Document, Hit, Passage, Query, Quote, Sentence
 
 EMPTY_PROMPT = "Ask a question about the documents, for example: What is the usual dose?"
+
+
+def no_more_prompt(question: str) -> str:
+    """Return what "more" says when every passage matching the question was shown."""
+    return f"No more passages match \u201c{question}\u201d: all of them were shown above."
+
+
 VAGUE_PROMPT = "The question names nothing to look for: ask about a drug, a condition or a topic."
 # A framing word weighs this much of an ordinary word when judging whether passages answer.
 FRAMING_SHARE = 0.25

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot import store
 from bot.analysis import analyze, analyze_many, words
-from bot.answer import extract_answer
+from bot.answer import extract_answer, no_more_prompt
 from bot.chunk import check_markers, chunk_document
 from bot.config import Settings
 from bot.conversation import context_words, is_more, shown_for_more
@@ -235,10 +235,13 @@ def ask(
             dataclasses.replace(h, rank=rank)
             for rank, h in enumerate((h for h in hits if h.passage.passage_id not in shown), start=1)
         )[:top_k]
-        answer = extract_answer(
-            turn.question, query, hits, bot.documents, bot.index.document_frequency, count, bot.settings
-        )
-        answer = dataclasses.replace(answer, question=cleaned)
+        if hits:
+            answer = extract_answer(
+                turn.question, query, hits, bot.documents, bot.index.document_frequency, count, bot.settings
+            )
+            answer = dataclasses.replace(answer, question=cleaned)
+        else:
+            answer = Answer(cleaned, query, True, (), (), (), no_more_prompt(turn.question))
     else:
         context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
         query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)

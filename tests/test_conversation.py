@@ -159,3 +159,14 @@ def test_follow_up_whose_own_word_is_found_nowhere_abstains(small_bot):
         small_bot, "Which drug treats malignant hyperthermia?", "And for children?"
     )
     assert follow_up.abstained and "children" in follow_up.missing_terms
+
+
+def test_more_says_so_when_nothing_is_left(small_bot):
+    # Regression: "more" with no passage left named the question's words as found nowhere.
+    answers, _ = _conversation(small_bot, "What does Lioresal reduce?", "more", "more", "more", "more")
+    last = answers[-1]
+    assert last.abstained and last.missing_terms == ()
+    assert (
+        last.prompt
+        == "No more passages match \u201cWhat does Lioresal reduce?\u201d: all of them were shown above."
+    )
