@@ -34,6 +34,7 @@ class Settings:
     max_unknown_focus: float = 0.4
     aliases: bool = True
     spelling: bool = True
+    question_words: bool = True
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, bool, str]] = [
@@ -68,7 +69,8 @@ class Settings:
         index_fields = {
             k: v
             for k, v in asdict(self).items()
-            if k not in ("top_k", "max_quotes", "min_coverage", "max_unknown_focus", "spelling")
+            if k
+            not in ("top_k", "max_quotes", "min_coverage", "max_unknown_focus", "spelling", "question_words")
         }
         blob = json.dumps(index_fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,8 +1,9 @@
-"""Question -> `Query`: cleaning, spelling corrections, aliases and synonyms.
+"""Question -> `Query`: cleaning, spelling corrections, aliases, synonyms and question words.
 
 The `Lexicon` is learned from the corpus when the index is built: the words passages use (for
 spelling), and groups of names that mean the same thing, from "Valium (diazepam)" patterns in
-the documents and from the user's synonyms file.
+the documents and from the user's synonyms file. Question words ("treatments", "how many
+people") add, at a lower weight, the words answers use for them ("management", "prevalence").
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 from nltk.metrics.distance import edit_distance
 
@@ -26,8 +29,45 @@ MAX_QUESTION_CHARS = 2000
 MIN_CORRECTED = 5
 # Words that frame a question ("the usual dose") say little about which passage answers it.
 FRAMING_WEIGHT = 0.25
+# Answer words for how a question is asked ("treatments": "management, therapy") point to the
+# passage of the right type within a topic's documents, but are not what the user typed.
+QUESTION_WORD_WEIGHT = 0.5
 # "Valium (diazepam)", "baclofen (Lioresal)": two single names, one of them capitalized.
 _ALIAS = re.compile(r"\b([A-Za-z][A-Za-z-]{3,})[ \t]+\(([A-Za-z][A-Za-z-]{3,})\)")
+
+
+@cache
+def question_words() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
+    """Return the shipped rules mapping question words to answer words, as (left items, right words).
+
+    Each left item is the normalized words that must all occur in a question for the rule to fire.
+
+    Raises:
+        ValueError: a line of the shipped file is not `question words -> answer words`.
+    """
+    text = resources.files("bot").joinpath("data/question_words.txt").read_text(encoding="utf-8")
+    rules = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        left, sep, right = line.partition("->")
+        asked = tuple(tuple(words(item)) for item in left.split(",") if words(item))
+        answered = tuple(dict.fromkeys(w for item in right.split(",") for w in words(item)))
+        if not (sep and asked and answered):
+            raise ValueError(f"question_words.txt:{number}: write 'question words -> answer words'")
+        rules.append((asked, answered))
+    return tuple(rules)
+
+
+def answer_words(asked: Iterable[str]) -> list[str]:
+    """Return the answer words of every rule whose question words occur among the given words."""
+    present = set(asked)
+    found: dict[str, None] = {}
+    for items, answered in question_words():
+        if any(all(w in present for w in item) for item in items):
+            found.update(dict.fromkeys(answered))
+    return list(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +231,16 @@ def build_query(
             concepts.setdefault(word, []).extend(extra)
             terms.extend(extra)
             weights.extend([weight] * len(extra))
+    if settings.question_words:
+        # Added after the borrowed words so that a word borrowed from an earlier turn still
+        # counts as a concept; these never do, so they cannot make the bot abstain or answer.
+        asked = [corrections.get(w, w) for w in words(question)]
+        for word in answer_words(asked):
+            new = [t for t in dict.fromkeys(word_terms(word, settings)) if t not in terms]
+            if new:
+                terms.extend(new)
+                weights.extend([QUESTION_WORD_WEIGHT] * len(new))
+                expansions.append(word)
     text = question
     for typed, used in corrections.items():
         text = re.sub(rf"(?i)\b{re.escape(typed)}\b", used, text)

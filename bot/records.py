@@ -124,7 +124,8 @@ class Query:
 
     `terms` are the analyzed terms sent to the index, with repeats; `weights` the weight of
     each (1.0 for the question's own terms). `corrections` map typed words to the words used;
-    `expansions` list the words added from aliases or synonyms; `concepts` each content word
+    `expansions` list the words added from aliases, synonyms and question words (how people
+    ask mapped to the words answers use); `concepts` each content word
     with the terms that satisfy it; `borrowed` the words taken from earlier turns of a
     conversation, with their weights.
     """

@@ -6,7 +6,8 @@ import pytest
 from conftest import write_corpus
 
 from bot import Settings, ask, load
-from bot.query import clean_question, learn_aliases
+from bot.analysis import words
+from bot.query import answer_words, clean_question, learn_aliases, question_words
 
 
 @pytest.mark.parametrize(
@@ -65,3 +66,78 @@ def test_synonyms_file_expands_queries(tmp_path):
 
 def test_clean_question_removes_controls_and_collapses_space():
     assert clean_question(" What\u2028is\tthis\x00 dose?\n") == "What is this dose?"
+
+
+# Documents on one condition, each answering another kind of question, and two apart.
+QUESTION_TYPE_DOCUMENTS = {
+    "a-overview.txt": "Zorblax syndrome is a rare bone disorder.\n",
+    "b-inheritance.txt": "Zorblax syndrome follows an autosomal recessive pattern.\n",
+    "c-management.txt": "Zorblax syndrome management relies on physical therapy and bracing.\n",
+    "d-frequency.txt": "Zorblax syndrome has an estimated prevalence of 1 in 40,000 newborns.\n",
+    "e-milk.txt": "Quindal passes into milk during lactation.\n",
+    "f-colds.txt": "Treatment of colds is rest and fluids.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def question_type_bot(tmp_path_factory):
+    return load(write_corpus(tmp_path_factory.mktemp("types"), QUESTION_TYPE_DOCUMENTS), use_cache=False)
+
+
+@pytest.mark.parametrize(
+    ("question", "document", "word"),
+    [
+        ("What are the treatments for zorblax syndrome?", "c-management", "management"),
+        ("How many people have zorblax syndrome?", "d-frequency", "prevalence"),
+        ("Does zorblax syndrome run in families?", "b-inheritance", "autosomal"),
+    ],
+    ids=["treatments", "how-many-people", "run-in-families"],
+)
+def test_question_words_find_the_passage_that_answers_that_kind_of_question(
+    question_type_bot, question, document, word
+):
+    answer, _ = ask(question_type_bot, question)
+    assert word in answer.query.expansions
+    assert answer.hits[0].passage.doc_id == document
+
+
+@pytest.mark.parametrize(
+    ("question", "fires"),
+    [
+        ("How many people get it?", True),
+        ("How many tablets are in a pack?", False),
+        ("Do many people get it?", False),
+    ],
+    ids=["all-words", "missing-people", "missing-how"],
+)
+def test_question_words_of_several_words_need_all_of_them(question, fires):
+    assert ("prevalence" in answer_words(words(question))) is fires
+
+
+def test_question_words_are_not_concepts_and_never_prevent_an_abstention(question_type_bot):
+    answer, _ = ask(question_type_bot, "Is quindal safe while breastfeeding?")
+    assert "lactation" in answer.query.expansions
+    assert "lactation" not in dict(answer.query.concepts)
+    assert answer.abstained
+    assert "breastfeeding" in answer.missing_terms
+
+
+def test_question_words_weigh_less_than_the_words_typed(question_type_bot):
+    query = ask(question_type_bot, "What are the treatments for zorblax syndrome?")[0].query
+    typed = {t for _, terms in query.concepts for t in terms}
+    added = [w for t, w in zip(query.terms, query.weights, strict=True) if t not in typed]
+    assert added
+    assert all(w < 1 for w in added)
+
+
+def test_question_words_can_be_turned_off(tmp_path):
+    bot = load(
+        write_corpus(tmp_path, QUESTION_TYPE_DOCUMENTS), Settings(question_words=False), use_cache=False
+    )
+    assert ask(bot, "What are the treatments for zorblax syndrome?")[0].query.expansions == ()
+
+
+def test_shipped_question_words_are_a_short_list_of_complete_rules():
+    rules = question_words()
+    assert 25 <= len(rules) <= 60
+    assert all(asked and answered for asked, answered in rules)
