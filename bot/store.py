@@ -113,13 +113,18 @@ def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file in the same folder and `os.replace`."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None:
+    """Write data (bytes, or parts in order) through a temporary file in the same folder and
+    `os.replace`, so a reader sees the old file or the new one, never half of either."""
+    parts = [data] if isinstance(data, bytes) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # Readable by whoever may read the corpus (temporary files are private).
+        os.chmod(temporary, 0o644)
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            for part in parts:
+                out.write(part)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -264,26 +269,9 @@ def save_cache(
             yield memoryview(values).cast("B")
             written = layout[name]["offset"] + values.nbytes
 
-    _write_parts_atomic(path, parts())
+    write_atomic(path, parts())
     # The JSON cache of earlier versions lay beside this file under another name.
     path.with_suffix(".json").unlink(missing_ok=True)
-
-
-def _write_parts_atomic(path: Path, parts: Iterable[bytes | memoryview]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # Readable by whoever may read the corpus (temporary files are private).
-        os.chmod(temporary, 0o644)
-        with os.fdopen(handle, "wb") as out:
-            for part in parts:
-                out.write(part)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _check_crc(handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]) -> None:

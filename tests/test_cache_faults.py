@@ -57,17 +57,22 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_a_build_killed_before_replacing_leaves_the_old_cache_whole(tmp_path):
-    corpus = _corpus(tmp_path / "corpus")
-    load(corpus)
-    old = _cache(corpus).read_bytes()
-    (corpus / "baclofen.txt").write_text("From the Guidelines\nBaclofen changed text 1.\n")
+def _kill_at_replace(corpus: Path) -> None:
+    """Build the index in a child process and kill it when its new cache is written but not in place."""
     child = _spawn("-c", _STOP_AT_REPLACE, str(corpus))
     try:
         assert child.stdout.readline().strip() == "writing"
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait(timeout=30)
+
+
+def test_a_build_killed_before_replacing_leaves_the_old_cache_whole(tmp_path):
+    corpus = _corpus(tmp_path / "corpus")
+    load(corpus)
+    old = _cache(corpus).read_bytes()
+    (corpus / "baclofen.txt").write_text("From the Guidelines\nBaclofen changed text 1.\n")
+    _kill_at_replace(corpus)
     assert _cache(corpus).read_bytes() == old  # never half-replaced
     rebuilt = load(corpus)
     assert not rebuilt.from_cache and not rebuilt.problems
@@ -110,12 +115,7 @@ def test_two_processes_building_at_once_leave_a_good_cache(tmp_path):
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs processes")
 def test_killed_builds_leave_no_temporary_file_that_breaks_the_next_start(tmp_path):
     corpus = _corpus(tmp_path / "corpus", copies=5)
-    child = _spawn("-c", _STOP_AT_REPLACE, str(corpus))
-    try:
-        assert child.stdout.readline().strip() == "writing"
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
+    _kill_at_replace(corpus)
     assert not _cache(corpus).exists()
     bot = load(corpus)
     assert not bot.from_cache and not bot.problems
