@@ -8,6 +8,7 @@ of that, and the cache maps them from disk without reading them. A table is a re
 from __future__ import annotations
 
 import json
+import mmap
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,29 @@ class StringColumn(Sequence[str]):
         if not 0 <= i < len(self):
             raise IndexError("string column index out of range")
         return self.get(i)
+
+
+class PageRelease:
+    """Now and then unmaps the pages of a memory-mapped region that reading records mapped.
+
+    Reading one record touches a dozen arrays, and the kernel maps pages around each touch, so
+    a long-running server would come to hold every record's pages in its resident memory.
+    Every `every` records read, they are given back: they stay in the page cache, and reading
+    them again costs a minor fault, not a disk read.
+    """
+
+    def __init__(self, mapping: mmap.mmap, start: int, length: int, every: int = 256) -> None:
+        self.mapping = mapping
+        self.start = start - start % mmap.PAGESIZE
+        self.length = length + start % mmap.PAGESIZE
+        self.every = every
+        self._count = 0
+
+    def touch(self) -> None:
+        """Count one record read; every `every` reads, unmap the region's pages."""
+        self._count += 1
+        if self._count % self.every == 0 and hasattr(mmap, "MADV_DONTNEED"):
+            self.mapping.madvise(mmap.MADV_DONTNEED, self.start, self.length)
 
 
 class _Table:
@@ -136,8 +160,9 @@ class _Texts(Sequence[str]):
 class DocumentTable(_Table, Sequence[Document]):
     """Documents in reading order, decoded on access (the most recent ones stay decoded)."""
 
-    def __init__(self, columns: DocumentColumns) -> None:
+    def __init__(self, columns: DocumentColumns, release: PageRelease | None = None) -> None:
         self.columns = columns
+        self.release = release
         self._decoded = lru_cache(maxsize=_DECODED_DOCUMENTS)(self._decode)
         self.text = lru_cache(maxsize=_DECODED_DOCUMENTS)(columns.texts.get)
         self._order = memoryview(columns.id_order)
@@ -178,6 +203,8 @@ class DocumentTable(_Table, Sequence[Document]):
         return self._decoded(i)
 
     def _decode(self, i: int) -> Document:
+        if self.release:
+            self.release.touch()
         c = self.columns
         sections, references, metadata = json.loads(c.details.get(i))
         return Document(
@@ -254,6 +281,7 @@ class PassageTable(_Table, Sequence[Passage]):
     def __init__(self, columns: PassageColumns, documents: DocumentTable) -> None:
         self.columns = columns
         self.documents = documents
+        self.release = documents.release
         c = columns
         arrays = (c.document, c.start, c.end, c.sentence_ptr, c.sentence_start, c.sentence_end, c.marker_ptr)
         self._ints = tuple(memoryview(a) for a in arrays)
@@ -262,14 +290,23 @@ class PassageTable(_Table, Sequence[Passage]):
         return len(self.columns.document)
 
     def _record(self, i: int) -> Passage:
+        if self.release:
+            self.release.touch()
         document, starts, ends, sentence_ptr, sentence_start, sentence_end, marker_ptr = self._ints
         number, start, end = document[i], starts[i], ends[i]
-        markers = self.columns.markers
-        sentences = []
-        for s in range(sentence_ptr[i], sentence_ptr[i + 1]):
-            first, last = marker_ptr[s], marker_ptr[s + 1]
-            found = tuple(markers.get(m) for m in range(first, last)) if last > first else ()
-            sentences.append(Sentence(sentence_start[s], sentence_end[s], found))
+        first, last = sentence_ptr[i], sentence_ptr[i + 1]
+        if marker_ptr[first] == marker_ptr[last]:
+            sentences = [Sentence(sentence_start[s], sentence_end[s]) for s in range(first, last)]
+        else:
+            markers = self.columns.markers
+            sentences = [
+                Sentence(
+                    sentence_start[s],
+                    sentence_end[s],
+                    tuple(markers.get(m) for m in range(marker_ptr[s], marker_ptr[s + 1])),
+                )
+                for s in range(first, last)
+            ]
         d = self.documents.columns
         return Passage(
             passage_id=self.columns.passage_ids.get(i),
