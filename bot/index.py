@@ -284,7 +284,7 @@ class Index:
             values = values + base
         k = min(top_k, len(positions))
         # Keep everything tied with the k-th best score, then sort by (-score, position).
-        kth = -np.partition(-values, k - 1)[k - 1]
+        kth = np.partition(values, len(values) - k)[len(values) - k]
         keep = np.flatnonzero(values >= kth)
         order = keep[np.lexsort((positions[keep], -values[keep]))][:k]
         return tuple(
@@ -326,13 +326,14 @@ class Index:
         values = np.zeros(len(positions))
         for i, w in zip(term_ids, query_weights, strict=True):
             ids, weights = self._postings(i)
+            # A slot past the end is clipped to the last value, which then does not match.
             if len(ids) <= len(positions):
-                slot = np.minimum(np.searchsorted(positions, ids), len(positions) - 1)
-                held = positions[slot] == ids
+                slot = np.searchsorted(positions, ids)
+                held = positions.take(slot, mode="clip") == ids
                 values[slot[held]] += w * weights[held]
             else:
-                slot = np.minimum(np.searchsorted(ids, positions), len(ids) - 1)
-                held = ids[slot] == positions
+                slot = np.searchsorted(ids, positions)
+                held = ids.take(slot, mode="clip") == positions
                 values[held] += w * weights[slot[held]]
         return values
 
@@ -374,7 +375,7 @@ class Index:
         for j in picked:
             ids, weights = postings[j]
             if len(ids) > _SAMPLE:
-                ids = ids[np.argpartition(-weights, _SAMPLE - 1)[:_SAMPLE]]
+                ids = ids[np.argpartition(weights, len(ids) - _SAMPLE)[len(ids) - _SAMPLE :]]
             sample.append(ids)
         positions = _union(sample)
         if len(positions) < top_k:

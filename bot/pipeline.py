@@ -80,9 +80,14 @@ def _heading(title: str, section: str, settings: Settings) -> str:
     return " ".join([title] * settings.title_weight + sections * settings.section_weight)
 
 
+def indexed_text(title: str, section: str, text: str, settings: Settings) -> str:
+    """Return the text a passage is indexed under: title and section heading, weighted, then text."""
+    return f"{_heading(title, section, settings)} {text}"
+
+
 def passage_terms(passage: Passage, settings: Settings) -> list[str]:
     """Return the terms a passage is indexed under: its text, section heading and title."""
-    return analyze(f"{_heading(passage.doc_title, passage.section, settings)} {passage.text}", settings)
+    return analyze(indexed_text(passage.doc_title, passage.section, passage.text, settings), settings)
 
 
 def chunk_corpus(corpus: Corpus, settings: Settings) -> tuple[PassageTable, tuple[Problem, ...]]:
@@ -125,7 +130,7 @@ def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings)
             if skip is None:
                 skip = heading_words[heading] = len(words(heading))
             skips.append(skip)
-            yield f"{heading} {document.text[start:end]}"
+            yield f"{heading} {document.text[start:end]}"  # as `indexed_text`
 
     vocabulary = Vocabulary()
     lookup = vocabulary.__getitem__

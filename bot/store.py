@@ -33,6 +33,7 @@ from bot.records import Corpus, Passage, Problem
 from bot.table import (
     DocumentColumns,
     DocumentTable,
+    PageRelease,
     PassageColumns,
     PassageColumnsBuilder,
     PassageTable,
@@ -146,6 +147,7 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None
 # write access to the cache folder, and since nothing is unpickled they cannot run code.
 
 _ALIGN = 64
+_RELEASE_ABOVE = 256 * 2**20
 _CRC_BLOCK = 1 << 22
 _ARRAY_TYPES = frozenset(np.dtype(t) for t in ("uint8", "int32", "int64", "float64"))
 
@@ -299,24 +301,31 @@ def _nbytes(spec: dict[str, Any]) -> int:
     return int(np.prod(spec["shape"], dtype=np.int64)) * dtype.itemsize
 
 
-def _map(handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Return the arrays as read-only views of the file mapped into memory."""
+def _map(
+    handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]
+) -> tuple[dict[str, np.ndarray], PageRelease | None]:
+    """Return the arrays as read-only views of the file mapped into memory, and the release of
+    the documents' and passages' arrays (the postings stay: their size bounds them)."""
     arrays: dict[str, np.ndarray] = {}
     if not layout:
-        return arrays
+        return arrays, None
     mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     for name, spec in layout.items():
         count = _nbytes(spec) // np.dtype(spec["dtype"]).itemsize
         values = np.frombuffer(mapped, dtype=spec["dtype"], count=count, offset=start + spec["offset"])
         arrays[name] = values.reshape(spec["shape"])
-    return arrays
+    tables = [spec for name, spec in layout.items() if name.startswith(("documents.", "passages."))]
+    first = start + min(spec["offset"] for spec in tables)
+    last = start + max(spec["offset"] + _nbytes(spec) for spec in tables)
+    # Below this size the records may as well stay mapped: releasing costs faults, saves little.
+    return arrays, PageRelease(mapped, first, last - first) if last - first > _RELEASE_ABOVE else None
 
 
 def _column(arrays: dict[str, np.ndarray], name: str) -> StringColumn:
     return StringColumn(arrays[f"{name}.data"], arrays[f"{name}.offsets"])
 
 
-def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> Cached:
+def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray], release: PageRelease | None) -> Cached:
     a = arrays
     documents = DocumentTable(
         DocumentColumns(
@@ -326,7 +335,8 @@ def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> Cached
             texts=_column(a, "documents.texts"),
             details=_column(a, "documents.details"),
             id_order=a["documents.id_order"],
-        )
+        ),
+        release,
     )
     passages = PassageTable(
         PassageColumns(
@@ -404,7 +414,7 @@ def load_cache(path: Path, fingerprint_value: str) -> tuple[Cached | None, Probl
             if os.fstat(handle.fileno()).st_size != start + header["data_size"]:
                 raise CacheDamage("checksum mismatch: the file is not the size written")
             _check_crc(handle, start, manifest["arrays"])
-            return _contents(manifest, _map(handle, start, manifest["arrays"])), None
+            return _contents(manifest, *_map(handle, start, manifest["arrays"])), None
         except CacheDamage as err:
             return None, Problem(str(path), None, f"index cache is damaged ({err}); rebuilt")
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as err:
