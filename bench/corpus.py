@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
 WORK = ROOT / "build" / "bench"
 QUESTIONS = 200
-# Passages are written as whole sentences of 30 to 100 words (MS MARCO passages average about
-# 56 words); citebot's `passage_words` (120) keeps each one a single passage.
+# Passages are whole sentences aiming at 30 to 100 words, at most 115 (MS MARCO passages average
+# about 56 words); citebot's `passage_words` (120) keeps each one a single passage.
 MIN_WORDS, MAX_WORDS, LIMIT_WORDS = 30, 100, 115
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"-])")
 

@@ -249,7 +249,7 @@ def report(results: list[SizeResult], source: str, command: str, notes: list[str
         f"Machine: {machine()}  ",
         *(f"{note}  " for note in notes),
         f"Corpus: {'MedQuAD sentences recombined into passages' if source == 'medquad' else 'synthetic fallback'}"
-        f" (30-100 words each, one passage per document); {QUESTIONS} MedQuAD dev questions, one at a time"
+        f" (30-115 words, one passage per document); {QUESTIONS} MedQuAD dev questions, one at a time"
         f" after {WARM_UP} warm-up questions, sent in batches of {BATCH} to each system in turn.",
         "",
         "### Build (seconds; peak resident memory of the building process; size on disk)",

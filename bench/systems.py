@@ -95,9 +95,6 @@ class RankBM25:
     def build(self, corpus: Path, work: Path) -> dict[str, float]:
         from rank_bm25 import BM25Okapi
 
-        from bot import Settings
-        from bot.index import fit_model
-
         timer = Timer()
         passages = read_passages(corpus)
         timer.lap("read")
@@ -107,7 +104,13 @@ class RankBM25:
             tokens = [f"{title} {text}".lower().split() for title, text in passages]
         del passages
         timer.lap("analyze")
-        model = fit_model(tokens, Settings()) if self.analyzer else BM25Okapi(tokens)
+        if self.analyzer:
+            from bot import Settings
+            from bot.index import fit_model
+
+            model = fit_model(tokens, Settings())
+        else:
+            model = BM25Okapi(tokens)
         del tokens
         timer.lap("fit")
         with self._file(work).open("wb") as out:
