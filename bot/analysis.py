@@ -22,8 +22,6 @@ from bot.config import Settings
 # "stiff-man", "2-10", "2.5" and "e.g" stay whole.
 _WORD_PATTERN = r"\w+(?:[-'.]\w+)*"
 _WORD = RegexpTokenizer(_WORD_PATTERN)
-# On ASCII text, \w is [A-Za-z0-9_] for the standard engine as for the timeout-guarded one NLTK
-# compiles with, so both find the same words; the standard one is several times faster.
 _ASCII_WORD = re.compile(_WORD_PATTERN)
 
 # Punkt without training data knows no abbreviation; a period after these never ends a sentence.
@@ -98,16 +96,27 @@ def normalize(text: str) -> str:
     return stripped.casefold()
 
 
+def _tokens(text: str) -> list[str]:
+    """Return the raw word tokens of text, case-folded and normalized.
+
+    On ASCII text, \\w is [A-Za-z0-9_] for the standard engine as for the timeout-guarded one
+    NLTK compiles with, so both find the same words; the standard one is several times faster,
+    and normalization does nothing there but case-folding.
+    """
+    if text.isascii():
+        return _ASCII_WORD.findall(text.casefold())
+    return _WORD.tokenize(normalize(text))
+
+
+def _clean(token: str) -> str:
+    """Return the word a token stands for: outer apostrophes and dots and a possessive 's removed."""
+    word = token.strip("'.")
+    return word[:-2] if word.endswith("'s") else word
+
+
 def words(text: str) -> list[str]:
     """Return the normalized words of text, stopwords included, possessive 's removed."""
-    result = []
-    for token in _WORD.tokenize(normalize(text)):
-        token = token.strip("'.")
-        if token.endswith("'s"):
-            token = token[:-2]
-        if token:
-            result.append(token)
-    return result
+    return [word for word in map(_clean, _tokens(text)) if word]
 
 
 @cache
@@ -155,9 +164,7 @@ class _TokenCache(dict[str, tuple[str, tuple[str, ...]]]):
         self.settings = settings
 
     def __missing__(self, token: str) -> tuple[str, tuple[str, ...]]:
-        word = token.strip("'.")
-        if word.endswith("'s"):
-            word = word[:-2]
+        word = _clean(token)
         entry = (word, tuple(word_terms(word, self.settings)) if word else ())
         self[token] = entry
         return entry
@@ -166,14 +173,12 @@ class _TokenCache(dict[str, tuple[str, tuple[str, ...]]]):
 def analyze_many(texts: Iterable[str], settings: Settings) -> Iterator[tuple[list[str], list[str]]]:
     """Yield `(words(text), analyze(text, settings))` for each text, fast on many texts.
 
-    Words repeat far more than they vary: each distinct token is analyzed once per call, and
-    ASCII text skips Unicode normalization (case-folding is all it does there).
+    Words repeat far more than they vary: each distinct token is analyzed once per call.
     """
     entries = _TokenCache(settings)
     lookup = entries.__getitem__
     for text in texts:
-        tokens = _ASCII_WORD.findall(text.casefold()) if text.isascii() else _WORD.tokenize(normalize(text))
-        analyzed = [lookup(token) for token in tokens]
+        analyzed = [lookup(token) for token in _tokens(text)]
         yield [word for word, _ in analyzed if word], [term for _, terms in analyzed for term in terms]
 
 

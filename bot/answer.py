@@ -244,5 +244,4 @@ def extract_answer(
                 inherited=inherited,
             )
         )
-    missing = tuple(c.word for c in concepts if not c.in_corpus)
-    return Answer(question, query, False, missing, tuple(quotes), hits)
+    return Answer(question, query, False, nowhere, tuple(quotes), hits)

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from bot.analysis import sentence_spans
 from bot.config import Settings
-from bot.read import split_markers
+from bot.read import BULLET, split_markers
 from bot.records import Document, Passage, Problem, Section, Sentence
 
-_BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+|^[ \t]*>[ \t]*")
+# The reader's bullets, and Markdown block quotes: marks that start a unit and are never quoted.
+_UNIT_MARK = re.compile(BULLET.pattern + r"|^[ \t]*>[ \t]*")
 # A sentence longer than this is cut at white space so quotes stay readable.
 MAX_SENTENCE_CHARS = 1500
 
@@ -32,7 +33,7 @@ def _units(text: str, section: Section) -> Iterator[tuple[int, int]]:
         line_start, line_end = position, position + len(line)
         position = line_end + 1
         stripped = line.strip()
-        bullet = _BULLET.match(line)
+        bullet = _UNIT_MARK.match(line)
         continues = (
             start is not None
             and stripped

@@ -25,7 +25,7 @@ from bot.conversation import context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
 from bot.query import Lexicon, build_lexicon, build_query, clean_question
 from bot.read import read_corpus
-from bot.records import Answer, Conversation, Corpus, Document, Passage, Problem, Query, Turn
+from bot.records import Answer, Conversation, Corpus, Document, Hit, Passage, Problem, Query, Turn
 from bot.table import DocumentTable, PassageColumnsBuilder, PassageTable
 
 
@@ -225,12 +225,14 @@ def ask(
     conversation = conversation or Conversation()
     top_k = top_k or bot.settings.top_k
     cleaned = clean_question(question)
-    count = len(bot.index)
-    if not cleaned:
-        empty = Query("", ())
+
+    def answer_from(asked: str, query: Query, hits: tuple[Hit, ...]) -> Answer:
         return extract_answer(
-            "", empty, (), bot.documents, bot.index.document_frequency, count, bot.settings
-        ), conversation
+            asked, query, hits, bot.documents, bot.index.document_frequency, len(bot.index), bot.settings
+        )
+
+    if not cleaned:
+        return answer_from("", Query("", ()), ()), conversation
     previous = shown_for_more(conversation) if is_more(cleaned) else None
     if previous:
         turn, shown = previous
@@ -241,18 +243,13 @@ def ask(
             for rank, h in enumerate((h for h in hits if h.passage.passage_id not in shown), start=1)
         )[:top_k]
         if hits:
-            answer = extract_answer(
-                turn.question, query, hits, bot.documents, bot.index.document_frequency, count, bot.settings
-            )
-            answer = dataclasses.replace(answer, question=cleaned)
+            answer = dataclasses.replace(answer_from(turn.question, query, hits), question=cleaned)
         else:
             answer = Answer(cleaned, query, True, (), (), (), no_more_prompt(turn.question))
     else:
         context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
         query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)
         hits = bot.index.search(query.terms, query.weights, top_k)
-        answer = extract_answer(
-            cleaned, query, hits, bot.documents, bot.index.document_frequency, count, bot.settings
-        )
+        answer = answer_from(cleaned, query, hits)
     turn = Turn(cleaned, answer.query, answer)
     return answer, Conversation(conversation.turns + (turn,))

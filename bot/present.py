@@ -27,6 +27,18 @@ from bot.records import (
 NOT_ADVICE = "Answers are quotes from the documents, not medical advice."
 
 
+INHERITED_NOTE = "cited by the passage; the sentence has no marker of its own"
+
+
+def cited_references(answer: Answer) -> list[tuple[Quote, Citation]]:
+    """Return each reference the quotes cite once, in order (markers are numbered per document)."""
+    seen: dict[tuple[str, str], tuple[Quote, Citation]] = {}
+    for quote in answer.quotes:
+        for citation in quote.citations:
+            seen.setdefault((quote.doc_id, citation.marker), (quote, citation))
+    return list(seen.values())
+
+
 def citation_label(citations: Sequence[Citation]) -> str:
     """Return '[1]' or '[3, 4]' for a quote's citations ('' when none)."""
     return f"[{', '.join(c.marker for c in citations)}]" if citations else ""
@@ -106,27 +118,23 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
             lines.append("")
             lines.append("Possibly related:")
     else:
-        footnotes: dict[tuple[str, str], str] = {}
-        # Markers are numbered per document: name the document when quotes come from several.
-        several = len({q.doc_id for q in answer.quotes}) > 1
         for number, quote in enumerate(answer.quotes, start=1):
             label = citation_label(quote.citations)
             if quote.inherited:
                 label += "*"
             lines.append(f"{number}. \u201c{quote.text}\u201d {label}".rstrip())
             lines.append(f"   \u2014 {quote.doc_title} \u203a {quote.section} ({quote.passage_id})")
-            for citation in quote.citations:
-                source = f" \u2014 {quote.doc_title}" if several and citation.reference else ""
-                footnotes.setdefault(
-                    (quote.doc_id, citation.marker),
-                    f"[{citation.marker}] {reference_text(citation, quote)}{source}",
-                )
-        if footnotes:
+        references = cited_references(answer)
+        if references:
+            # Markers are numbered per document: name the document when quotes come from several.
+            several = len({q.doc_id for q in answer.quotes}) > 1
             lines.append("")
             lines.append("References:")
-            lines.extend(f"  {text}" for text in footnotes.values())
+            for quote, citation in references:
+                source = f" \u2014 {quote.doc_title}" if several and citation.reference else ""
+                lines.append(f"  [{citation.marker}] {reference_text(citation, quote)}{source}")
         if any(q.inherited for q in answer.quotes):
-            lines.append("  * cited by the passage; the sentence has no marker of its own")
+            lines.append(f"  * {INHERITED_NOTE}")
         if show_passages and answer.hits:
             lines.append("")
             lines.append("Sources:")
@@ -251,7 +259,7 @@ def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = F
     tip = "\n".join(f"[{c.marker}] {reference_text(c, quote)}" for c in citations)
     label = citation_label(citations) + ("*" if inherited else "")
     if inherited:
-        tip = "cited by the passage; the sentence has no marker of its own\n" + tip
+        tip = f"{INHERITED_NOTE}\n" + tip
     return f'<span class="cb-chip" title="{escape_html(tip)}">{escape_html(label)}</span>'
 
 
@@ -270,26 +278,23 @@ def _notes_html(answer: Answer) -> str:
 
 def _quotes_html(answer: Answer) -> str:
     parts = []
-    footnotes: dict[tuple[str, str], str] = {}
     for quote in answer.quotes:
         chip = _chip(quote.citations, quote, quote.inherited)
         parts.append(
             f'<blockquote class="cb-quote"><p>\u201c{_text(quote.text)}\u201d {chip}</p>'
             f'<div class="cb-where">{_where(quote.doc_title, quote.section)}</div></blockquote>'
         )
-        for citation in quote.citations:
-            footnotes.setdefault(
-                (quote.doc_id, citation.marker),
-                f'<div><span class="cb-chip">[{escape_html(citation.marker)}]</span> '
-                f"{_text(reference_text(citation, quote))} "
-                f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}</span></div>',
-            )
-    if footnotes:
-        parts.append('<div class="cb-refs"><strong>References</strong>' + "".join(footnotes.values()))
+    references = cited_references(answer)
+    if references:
+        parts.append('<div class="cb-refs"><strong>References</strong>')
+        parts.extend(
+            f'<div><span class="cb-chip">[{escape_html(citation.marker)}]</span> '
+            f"{_text(reference_text(citation, quote))} "
+            f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}</span></div>'
+            for quote, citation in references
+        )
         if any(q.inherited for q in answer.quotes):
-            parts.append(
-                '<div class="cb-muted">* cited by the passage; the sentence has no marker of its own</div>'
-            )
+            parts.append(f'<div class="cb-muted">* {INHERITED_NOTE}</div>')
         parts.append("</div>")
     return "".join(parts)
 
@@ -474,7 +479,6 @@ def answer_to_markdown(answer: Answer) -> str:
                 for h in related
             ]
         return "\n".join(lines)
-    footnotes: dict[tuple[str, str], str] = {}
     for quote in answer.quotes:
         label = citation_label(quote.citations) + ("*" if quote.inherited else "")
         body = _markdown_lines(f"\u201c{quote.text}\u201d {label}".rstrip(), "> ")
@@ -483,17 +487,16 @@ def answer_to_markdown(answer: Answer) -> str:
             f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}",
             "",
         ]
-        for citation in quote.citations:
-            footnotes.setdefault(
-                (quote.doc_id, citation.marker),
-                f"- \\[{escape_markdown(citation.marker)}\\] "
-                f"{escape_markdown(reference_text(citation, quote))} "
-                f"({escape_markdown(quote.doc_title)})",
-            )
-    if footnotes:
-        lines += ["References:", ""] + list(footnotes.values())
+    references = cited_references(answer)
+    if references:
+        lines += ["References:", ""] + [
+            f"- \\[{escape_markdown(citation.marker)}\\] "
+            f"{escape_markdown(reference_text(citation, quote))} "
+            f"({escape_markdown(quote.doc_title)})"
+            for quote, citation in references
+        ]
         if any(q.inherited for q in answer.quotes):
-            lines += ["", "\\* cited by the passage; the sentence has no marker of its own"]
+            lines += ["", f"\\* {INHERITED_NOTE}"]
     return "\n".join(lines).rstrip()
 
 

@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 FRONT_MATTER_KEYS = ("id", "title", "source", "url", "date")
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
+BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
 _REFERENCES_HEADING = re.compile(
     r"^(references|sources|bibliography|works cited|citations)\s*:?$", re.IGNORECASE
 )
@@ -232,7 +232,7 @@ def readable_name(path: str) -> str:
 def _is_plain_heading(line: str, next_line: str | None) -> bool:
     """Return True for a plain-text heading line such as 'From the FDA Drug Label'."""
     stripped = line.strip()
-    if not stripped or next_line is None or len(stripped) > 80 or _BULLET.match(line):
+    if not stripped or next_line is None or len(stripped) > 80 or BULLET.match(line):
         return False
     if stripped[-1] in ".!?;,:" or stripped[-1].isdigit() or not stripped[0].isupper():
         return False

@@ -6,7 +6,6 @@ folder changes its fingerprint, which loads a new one on the next run.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,16 +13,15 @@ from pathlib import Path
 import streamlit as st
 
 from bot import pipeline, present, store
+from bot.cli import default_corpus
 from bot.config import Settings
 from bot.errors import CitebotError
 from bot.records import Document, Passage
 
-PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-
 
 def corpus_path() -> str:
-    """Return $CITEBOT_CORPUS, else the project's corpus/ folder (as the CLI does)."""
-    return os.environ.get("CITEBOT_CORPUS") or str(PROJECT_CORPUS)
+    """Return the corpus the CLI would use: $CITEBOT_CORPUS, else the project's corpus/ folder."""
+    return default_corpus()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Indexing the documents\u2026")
