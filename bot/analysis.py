@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
+from itertools import chain
+from typing import TypeVar
 
 from nltk.stem import PorterStemmer, SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from bot.config import Settings
+
+_V = TypeVar("_V")
 
 # Words made of letters and digits, joined by inner hyphens, apostrophes or dots, so that
 # "stiff-man", "2-10", "2.5" and "e.g" stay whole.
@@ -182,16 +187,141 @@ def analyze_many(texts: Iterable[str], settings: Settings) -> Iterator[tuple[lis
         yield [word for word, _ in analyzed if word], [term for _, terms in analyzed for term in terms]
 
 
+# Untrained Punkt (our abbreviations, no collocations, sentence starters or orthographic
+# counts) decides the usual boundary, "word. Next", from the two words alone. The splitter below
+# takes that decision itself, and leaves every other case to Punkt: faster by several times on
+# ordinary prose, and tests/test_analysis.py checks that it splits exactly as Punkt does.
+_SPACE_CLASS = "[ \t\n\r\f\v]"
+_PLAIN_WORD = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+# A context as Punkt hands it to `text_contains_sentbreak`: word, mark, white space, next word.
+_PLAIN_CONTEXT = re.compile(rf"({_PLAIN_WORD})([.?!]){_SPACE_CLASS}+([A-Za-z0-9]+)[,;:]?")
+# In ASCII text: every place Punkt considers a boundary (its `period_context_re`; its white
+# space is these six characters, not \x1c-\x1f as for `re`), and the plain ones: after white
+# space, a word or a run ending in a closing bracket or quote (then "." is a token of its own),
+# the mark, white space, and a next word (maybe with ",;:." after it), "-" or "(word)".
+_CANDIDATE = re.compile(rf"[.?!](?=[)\";}}\]*:@'({{\[?!]|{_SPACE_CLASS}+[^ \t\n\r\f\v])")
+_PREVIOUS = re.compile(rf"(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]")
+_FOLLOWING = re.compile(
+    rf"{_SPACE_CLASS}+(?P<next>[A-Za-z0-9]+[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
+)
+_NUMBER = re.compile(r"[0-9][0-9-]*")
+
+
+def _plain_break(word: str, mark: str, following: str, abbreviations: set[str]) -> bool:
+    """Return Punkt's decision on "<word><mark> <following>...": does a sentence end here?"""
+    if mark != ".":
+        return True  # "?" and "!" end a sentence that another word follows
+    lowered = word.lower()
+    if lowered in abbreviations or lowered.split("-")[-1] in abbreviations:
+        return False  # with no orthographic evidence, an abbreviation never ends one
+    initial = len(word) == 1 and word.isalpha()
+    if initial or _NUMBER.fullmatch(word):
+        # An initial or ordinal before a lower-case word, or an initial before a capital
+        # ("J. Bach"), does not end a sentence.
+        return not (following[0].islower() or (initial and following[0].isupper()))
+    return True
+
+
+class _SentenceSplitter(PunktSentenceTokenizer):
+    """Punkt, taking the decision on plain boundaries itself (see above)."""
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        match = _PLAIN_CONTEXT.fullmatch(text)
+        if match is None:
+            return super().text_contains_sentbreak(text)
+        return _plain_break(*match.groups(), self._params.abbrev_types)
+
+    def plain_slices(self, text: str) -> list[tuple[int, int]] | None:
+        """Return Punkt's sentence slices of text when every boundary in it is plain, else None."""
+        if not text.isascii():
+            return None
+        abbreviations = self._params.abbrev_types
+        slices = []
+        start = 0
+        previous = 0  # just after the previous candidate
+        for candidate in _CANDIDATE.finditer(text):
+            mark_at = candidate.start()
+            space = max(text.rfind(c, previous, mark_at) for c in " \t\n\r\f\v")
+            if space < 0 and previous > 0:
+                return None  # the word before reaches back to the previous mark
+            before = _PREVIOUS.fullmatch(text, space + 1, mark_at)
+            after = _FOLLOWING.match(text, mark_at + 1)
+            if before is None or after is None:
+                return None
+            word = before["word"]
+            # After a closing bracket or quote, Punkt's "." is a token of its own, a break.
+            if word is None or _plain_break(word, text[mark_at], after["next"], abbreviations):
+                slices.append((start, mark_at + 1))
+                start = after.start("next")
+            previous = mark_at + 1
+        slices.append((start, len(text.rstrip())))
+        return slices
+
+
+class _Computed(dict[str, _V]):
+    """A dict that computes a missing value from its key, once."""
+
+    def __init__(self, compute: Callable[[str], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: str) -> _V:
+        value = self[key] = self.compute(key)
+        return value
+
+
+class PassageEncoder:
+    """Passages -> term ids and the ids of the words they use, each distinct token analyzed once.
+
+    `term_id` and `word_id` give the id of a term and of a word (a vocabulary that grows).
+    """
+
+    def __init__(
+        self, settings: Settings, term_id: Callable[[str], int], word_id: Callable[[str], int]
+    ) -> None:
+        entries = _TokenCache(settings)
+
+        def counted(token: str) -> int:
+            word = entries[token][0]
+            return word_id(word) if len(word) >= 3 and word.isalpha() else -1
+
+        self._term_ids = _Computed(lambda token: tuple(map(term_id, entries[token][1])))
+        self._word_id = _Computed(counted)
+        self._heading_ids = _Computed(
+            lambda heading: tuple(chain.from_iterable(map(self._term_ids.__getitem__, _tokens(heading))))
+        )
+
+    def add(self, heading: str, text: str, term_ids: array[int], word_ids: array[int]) -> int:
+        """Append the term ids of `analyze(f"{heading} {text}")` to `term_ids` and the ids of the
+        distinct words of three letters or more of `words(text)` to `word_ids` (with -1 for the
+        rest); return the number of terms."""
+        before = len(term_ids)
+        term_ids.extend(self._heading_ids[heading])
+        tokens = _tokens(text)
+        term_ids.extend(chain.from_iterable(map(self._term_ids.__getitem__, tokens)))
+        word_ids.extend(set(map(self._word_id.__getitem__, set(tokens))))
+        return len(term_ids) - before
+
+
 @cache
-def _sentence_splitter() -> PunktSentenceTokenizer:
+def _sentence_splitter() -> _SentenceSplitter:
     parameters = PunktParameters()
     parameters.abbrev_types = set(_ABBREVIATIONS)
-    return PunktSentenceTokenizer(parameters)
+    return _SentenceSplitter(parameters)
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """Yield the (start, end) of each sentence of text, surrounding white space excluded."""
-    for start, end in _sentence_splitter().span_tokenize(text):
+    if "." not in text and "?" not in text and "!" not in text:
+        # No candidate boundary: Punkt would give the whole text.
+        left = len(text) - len(text.lstrip())
+        right = len(text.rstrip())
+        if right > left:
+            yield left, right
+        return
+    splitter = _sentence_splitter()
+    slices = splitter.plain_slices(text)
+    for start, end in splitter.span_tokenize(text) if slices is None else slices:
         chunk = text[start:end]
         left = len(chunk) - len(chunk.lstrip())
         right = len(chunk.rstrip())

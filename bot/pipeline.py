@@ -8,8 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from array import array
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import store
-from bot.analysis import analyze, analyze_many, words
+from bot.analysis import PassageEncoder, analyze, analyze_many
 from bot.answer import extract_answer, no_more_prompt
 from bot.chunk import check_markers, chunk_document
 from bot.config import Settings
@@ -112,40 +111,48 @@ class AnalyzedPassages:
 def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings) -> AnalyzedPassages:
     """Analyze every passage: the terms of `passage_terms`, and the words `build_lexicon` counts.
 
-    One pass over the text does both (the heading's words come first and are left out of the
-    counts), reading the passages from the corpus's documents rather than making records.
+    One pass over the text does both (the heading's words are left out of the counts), reading
+    the passages from the corpus's documents rather than making records.
     """
     columns = passages.columns
-    heading_words: dict[str, int] = {}
-    skips = array("q")
-
-    def texts() -> Iterator[str]:
-        starts, ends = columns.start.tolist(), columns.end.tolist()
-        for number, start, end, section in zip(
-            columns.document.tolist(), starts, ends, columns.sections, strict=True
-        ):
-            document = corpus.documents[number]
-            heading = _heading(document.title, section, settings)
-            skip = heading_words.get(heading)
-            if skip is None:
-                skip = heading_words[heading] = len(words(heading))
-            skips.append(skip)
-            yield f"{heading} {document.text[start:end]}"  # as `indexed_text`
-
     vocabulary = Vocabulary()
-    lookup = vocabulary.__getitem__
+    word_vocabulary = Vocabulary()
+    encoder = PassageEncoder(settings, vocabulary.__getitem__, word_vocabulary.__getitem__)
+    add = encoder.add
     term_ids = array("i")
+    word_ids = array("i")
     lengths = array("q")
-    counts: Counter[str] = Counter()
-    for number, (found, terms) in enumerate(analyze_many(texts(), settings)):
-        term_ids.extend(map(lookup, terms))
-        lengths.append(len(terms))
-        # As `build_lexicon` counts: passages using each word of three letters or more.
-        counts.update({w for w in found[skips[number] :] if len(w) >= 3 and w.isalpha()})
+    documents = corpus.documents
+    counts = np.zeros(0, dtype=np.int64)
+    for number, start, end, section in zip(
+        columns.document.tolist(), columns.start.tolist(), columns.end.tolist(), columns.sections, strict=True
+    ):
+        document = documents[number]
+        lengths.append(
+            add(_heading(document.title, section, settings), document.text[start:end], term_ids, word_ids)
+        )
+        if len(word_ids) > _WORD_BATCH:
+            counts = _add_counts(counts, word_ids, len(word_vocabulary))
+            word_ids = array("i")
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
     encoded = EncodedPassages(tuple(vocabulary), np.frombuffer(term_ids, dtype=np.int32), offsets)
-    return AnalyzedPassages(encoded, tuple(sorted(counts.items())))
+    # As `build_lexicon` counts: the passages using each word of three letters or more.
+    counts = _add_counts(counts, word_ids, len(word_vocabulary)).tolist()
+    word_counts = tuple(sorted(zip(word_vocabulary, counts, strict=True)))
+    return AnalyzedPassages(encoded, word_counts)
+
+
+# Word ids are counted in batches of this many: a list of every passage's words would be large.
+_WORD_BATCH = 1 << 22
+
+
+def _add_counts(counts: np.ndarray, word_ids: array[int], words: int) -> np.ndarray:
+    """Return counts (one per word id, grown to `words`) plus the occurrences in word_ids (-1 skipped)."""
+    used = np.frombuffer(word_ids, dtype=np.int32)
+    added = np.bincount(used[used >= 0], minlength=words)
+    added[: len(counts)] += counts
+    return added
 
 
 def build(corpus: Corpus, settings: Settings) -> Bot:

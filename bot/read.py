@@ -65,6 +65,7 @@ _BRACKET = re.compile(r"\[(\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*)\]")
 _TRAILING_AFTER_STOP = re.compile(rf"[.!?][\"')\]]?([ \t]+({_MARKER_LIST}))$")
 _TRAILING_BRACKETS = re.compile(r"([ \t]*(?:\[\d{1,3}(?:[ \t]*[-\u2013,][ \t]*\d{1,3})*\][ \t]*)+)[.!?]?$")
 _TRAILING_PARENS = re.compile(rf"([ \t]*\(({_MARKER_LIST})\))[.!?]?$")
+_MARKER_ENDS = frozenset("0123456789])")
 # How much of a sentence's end is searched for trailing markers.
 _TAIL = 200
 _TRAILING_BARE = re.compile(rf"(\S+)([ \t]+({_MARKER_LIST}))[ \t]*[.!?]?$")
@@ -174,6 +175,22 @@ def split_markers(sentence: str, known: frozenset[str] = frozenset()) -> tuple[i
         (length of the quotable text, markers in order of appearance without repeats)
     """
     text = sentence.rstrip()
+    if not _may_hold_markers(text):
+        return len(text), ()
+    return _search_markers(text, known)
+
+
+def _may_hold_markers(text: str) -> bool:
+    """Return False when no marker form can match: most sentences, which then need no search.
+
+    Every form ends the text with a digit, "]" or ")" (then maybe one of ".!?"), or holds a "[".
+    """
+    end = text[:-1] if text[-1:] in ".!?" else text
+    return end.rstrip(" \t")[-1:] in _MARKER_ENDS or "[" in text
+
+
+def _search_markers(text: str, known: frozenset[str]) -> tuple[int, tuple[str, ...]]:
+    """`split_markers` of a right-stripped text, by searching every marker form."""
     if len(text) < 400 and re.fullmatch(_MARKER_LIST, text.strip()) and _bare_numbers_ok(text, known):
         return 0, tuple(_expand(text))  # a lone "2" that a sentence splitter cut off
     # Markers stand at the end: matching only the tail keeps `$`-anchored searches linear on

@@ -166,3 +166,15 @@ def test_file_over_the_size_limit_is_a_warning(tmp_path, monkeypatch):
     corpus = read_corpus(tmp_path)
     assert [d.doc_id for d in corpus.documents] == ["small"]
     assert [str(p) for p in corpus.problems] == ["big.txt: file of 5000 bytes is over the 1024 bytes limit"]
+
+
+@given(
+    sentence=st.text(alphabet=st.sampled_from(list("ab1209 .,;!?[]()-\u2013\t\n\"'")), max_size=60)
+    | st.text(max_size=60),
+    known=st.frozensets(st.sampled_from(["1", "2", "3", "10"])),
+)
+@settings(max_examples=500, deadline=None)
+def test_split_markers_shortcut_agrees_with_the_full_search(sentence, known):
+    from bot.read import _search_markers
+
+    assert split_markers(sentence, known) == _search_markers(sentence.rstrip(), known)
