@@ -35,6 +35,9 @@ class Settings:
     aliases: bool = True
     spelling: bool = True
     question_words: bool = True
+    # A passage's score plus this share of its document's (each query term at its best passage
+    # of the document): the other passages of the document a question names rank higher.
+    document_weight: float = 0.25
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, bool, str]] = [
@@ -52,6 +55,7 @@ class Settings:
             ("max_quotes", 1 <= self.max_quotes <= 3, "must be between 1 and 3"),
             ("min_coverage", 0 <= self.min_coverage <= 1, "must be between 0 and 1"),
             ("max_unknown_focus", 0 < self.max_unknown_focus <= 1, "must be above 0 and at most 1"),
+            ("document_weight", 0 <= self.document_weight <= 5, "must be between 0 and 5"),
         ]
         for name, ok, problem in checks:
             if not ok:
@@ -70,7 +74,15 @@ class Settings:
             k: v
             for k, v in asdict(self).items()
             if k
-            not in ("top_k", "max_quotes", "min_coverage", "max_unknown_focus", "spelling", "question_words")
+            not in (
+                "top_k",
+                "max_quotes",
+                "min_coverage",
+                "max_unknown_focus",
+                "spelling",
+                "question_words",
+                "document_weight",
+            )
         }
         blob = json.dumps(index_fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -957,7 +957,7 @@ def _rankings(
     """
     n = depth * 4
     while True:
-        hits = bot.index.search(answer.query.terms, answer.query.weights, n)
+        hits = bot.index.search(answer.query.terms, answer.query.weights, n, bot.settings.document_weight)
         best: dict[str, float] = {}
         for hit in hits:
             best.setdefault(hit.passage.doc_id, hit.score)

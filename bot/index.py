@@ -28,6 +28,10 @@ _BATCH_PASSAGES = 1 << 15
 _SPARSE_SHARE = 1 / 16
 # Passages of the rarest terms scored exactly to find a floor under the k-th best score.
 _SAMPLE = 512
+# Document weighting: up to this many postings every passage holding a term is scored; above,
+# the documents of the best `_POOL` passages by their own score.
+_EXACT_POSTINGS = 50_000
+_POOL = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,9 @@ class Index:
         self._term_ids = {t: i for i, t in enumerate(state.terms)}
         # Each thread's scratch array for dense scoring: internal, never seen outside a search.
         self._local = threading.local()
+        # Each passage's document number, made on the first search that weighs documents.
+        self._document_numbers: np.ndarray | None = None
+        self._documents_in_order = False
 
     @classmethod
     def build(
@@ -268,20 +275,30 @@ class Index:
         return scores + base if base else scores
 
     def search(
-        self, terms: Sequence[str], weights: Sequence[float] | None = None, top_k: int = 5
+        self,
+        terms: Sequence[str],
+        weights: Sequence[float] | None = None,
+        top_k: int = 5,
+        document_weight: float = 0.0,
     ) -> tuple[Hit, ...]:
         """Return the best `top_k` passages holding at least one term, best first.
 
         Ties are broken by passage order, so results are the same on every run. A hit's score
-        equals `scores(terms, weights)` at its passage.
+        equals `scores(terms, weights)` at its passage, plus `document_weight` times
+        `document_scores(terms, weights)` at its document when that weight is not 0.
         """
         term_ids, query_weights, base = self._query(terms, weights)
         if not term_ids or top_k < 1:
             return ()
-        found = self._prune(term_ids, query_weights, top_k)
-        positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
-        if base:
-            values = values + base
+        if document_weight:
+            positions, values = self._blend(term_ids, query_weights, document_weight)
+            if base:
+                values = values + base * (1 + document_weight)
+        else:
+            found = self._prune(term_ids, query_weights, top_k)
+            positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
+            if base:
+                values = values + base
         k = min(top_k, len(positions))
         # Keep everything tied with the k-th best score, then sort by (-score, position).
         kth = np.partition(values, len(values) - k)[len(values) - k]
@@ -291,6 +308,107 @@ class Index:
             Hit(self.passages[int(positions[j])], float(values[j]), rank)
             for rank, j in enumerate(order, start=1)
         )
+
+    def _blend(
+        self, term_ids: list[int], query_weights: list[float], document_weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return passages holding a term with their blended scores (no base).
+
+        Every passage's score changes with its document's, so no passage can be left out by
+        its own score alone. When the terms' postings are few, every passage holding a term is
+        scored. Otherwise the best `_POOL` passages by their own score name the documents, and
+        every passage of those documents holding a term is scored: a document none of whose
+        passages is among them is not searched.
+        """
+        documents = self._documents()
+        postings = sum(len(self._postings(i)[0]) for i in term_ids)
+        if postings <= _EXACT_POSTINGS or not self._documents_in_order:
+            positions, values = self._accumulate(term_ids, query_weights)
+            blended = (
+                values
+                + document_weight * self._document_scores(term_ids, query_weights)[documents[positions]]
+            )
+            return positions, blended
+        found = self._prune(term_ids, query_weights, _POOL)
+        positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
+        if len(positions) > _POOL:
+            positions = positions[np.argpartition(-values, _POOL - 1)[:_POOL]]
+        # Every passage of those documents, in order: each document's passages are one run.
+        named = np.unique(documents[positions])
+        firsts = np.searchsorted(documents, named, side="left")
+        ends = np.searchsorted(documents, named, side="right")
+        sizes = ends - firsts
+        members = np.repeat(firsts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        runs = np.cumsum(sizes) - sizes  # where each document's passages start in `members`
+        own = np.zeros(len(members))
+        by_document = np.zeros(len(named))
+        held = np.zeros(len(members), dtype=bool)
+        for i, w in zip(term_ids, query_weights, strict=True):
+            ids, weights = self._postings(i)
+            slot = np.searchsorted(ids, members)
+            has = ids.take(slot, mode="clip") == members
+            found_weights = np.where(has, weights.take(slot, mode="clip"), 0.0)
+            own += w * found_weights
+            held |= has
+            # As `_document_scores`: the document's best passage for the term, never below 0.
+            by_document += w * np.maximum(np.maximum.reduceat(found_weights, runs), 0.0)
+        blended = own + document_weight * np.repeat(by_document, sizes)
+        return members[held], blended[held]
+
+    def document_scores(self, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+        """Return each document's score: what one passage holding each term as well as the
+        document's best passage for that term holds it would score.
+
+        A document that answers a question in one passage and names its topic in another
+        (a brand name only in the overview, "Valium" in one section and "opioids" in the next)
+        scores as if one passage held both. Documents are numbered in order of their first
+        passage.
+        """
+        term_ids, query_weights, base = self._query(terms, weights)
+        return self._document_scores(term_ids, query_weights) + base
+
+    def _documents(self) -> np.ndarray:
+        """Return each passage's document number (documents numbered by first passage)."""
+        numbers = self._document_numbers
+        if numbers is None:
+            # Made once; two threads making it at once make equal arrays, so no lock is needed.
+            columns = getattr(self.passages, "columns", None)
+            column = getattr(columns, "document", None)
+            if column is not None:
+                numbers = np.asarray(column, dtype=np.int64)
+            else:
+                first: dict[str, int] = {}
+                numbers = np.fromiter(
+                    (first.setdefault(p.doc_id, len(first)) for p in self.passages),
+                    dtype=np.int64,
+                    count=len(self.passages),
+                )
+            self._documents_in_order = bool(np.all(numbers[1:] >= numbers[:-1]))
+            self._document_numbers = numbers
+        return numbers
+
+    def _document_scores(self, term_ids: list[int], query_weights: list[float]) -> np.ndarray:
+        """Return each document's sum over terms of its passages' largest weight (no base)."""
+        documents = self._documents()
+        if not len(documents):
+            return np.zeros(0)
+        totals = np.zeros(int(documents[-1] if self._documents_in_order else documents.max()) + 1)
+        for i, w in zip(term_ids, query_weights, strict=True):
+            ids, weights = self._postings(i)
+            if not len(ids):
+                continue
+            owners = documents[ids]
+            # A passage without the term adds nothing (Okapi, where a weight may be negative) or
+            # the base (BM25Plus, added by the caller), so a document's best is never below 0.
+            if self._documents_in_order:
+                # Postings are in passage order, so each document's passages are one run.
+                starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+                totals[owners[starts]] += w * np.maximum(np.maximum.reduceat(weights, starts), 0.0)
+            else:
+                best = np.zeros_like(totals)
+                np.maximum.at(best, owners, weights)
+                totals += w * best
+        return totals
 
     def _postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.state.ptr[i], self.state.ptr[i + 1]

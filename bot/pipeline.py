@@ -244,7 +244,7 @@ def ask(
     if previous:
         turn, shown = previous
         query = turn.query
-        hits = bot.index.search(query.terms, query.weights, top_k + len(shown))
+        hits = bot.index.search(query.terms, query.weights, top_k + len(shown), bot.settings.document_weight)
         hits = tuple(
             dataclasses.replace(h, rank=rank)
             for rank, h in enumerate((h for h in hits if h.passage.passage_id not in shown), start=1)
@@ -256,7 +256,7 @@ def ask(
     else:
         context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
         query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)
-        hits = bot.index.search(query.terms, query.weights, top_k)
+        hits = bot.index.search(query.terms, query.weights, top_k, bot.settings.document_weight)
         answer = answer_from(cleaned, query, hits)
     turn = Turn(cleaned, answer.query, answer)
     return answer, Conversation(conversation.turns + (turn,))

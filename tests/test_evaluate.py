@@ -438,9 +438,10 @@ def test_measures_equal_pytrec_eval_on_any_run(qrels, run, k):
         ),
         ("passage-words=60", {"passage_words": 60}, True, "passage_words=60"),
         ("conversation=off", {}, False, "conversation=off"),
+        ("document_weight=0", {"document_weight": 0.0}, True, "document_weight=0.0"),
         ("k1=1.2", {}, True, "defaults"),
     ],
-    ids=["one", "two", "none-value", "booleans", "dash", "conversation", "defaults"],
+    ids=["one", "two", "none-value", "booleans", "dash", "conversation", "document-weight", "defaults"],
 )
 def test_compare_specs_derive_settings(spec, changes, conversation, label):
     variant = parse_variant(spec, Settings())
@@ -456,8 +457,17 @@ def test_compare_specs_derive_settings(spec, changes, conversation, label):
         ("passage_words=1.5", "setting passage_words='1.5': expected an integer"),
         ("stopwords=maybe", "setting stopwords='maybe': expected on or off"),
         ("b=2", "setting b=2.0: must be between 0 and 1"),
+        ("document_weight=-1", "setting document_weight=-1.0: must be between 0 and 5"),
     ],
-    ids=["unknown", "no-value", "not-number", "not-integer", "not-boolean", "out-of-range"],
+    ids=[
+        "unknown",
+        "no-value",
+        "not-number",
+        "not-integer",
+        "not-boolean",
+        "out-of-range",
+        "negative-weight",
+    ],
 )
 def test_bad_compare_specs_raise_settings_errors(spec, message):
     with pytest.raises(SettingsError) as error:

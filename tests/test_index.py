@@ -191,3 +191,129 @@ def test_search_of_nothing_finds_nothing(zipf_index):
     assert index.search([], top_k=5) == ()
     assert index.search(["w0"], top_k=0) == ()
     assert index.search(["nosuchterm", "neither"], top_k=5) == ()
+
+
+# --- document weight: a passage's score plus its document's ----------------------------------
+
+
+def _records(documents: list[int]):
+    from bot.records import Passage
+
+    return [
+        Passage(f"d{d}#{i}", f"d{d}", f"D{d}", f"d{d}.txt", "S", 0, 0, "", ())
+        for i, d in enumerate(documents)
+    ]
+
+
+def _document_scores_by_hand(index, documents, query, weights, chosen) -> np.ndarray:
+    """Each document's sum over query terms of its best passage's score for the term alone."""
+    totals = np.zeros(max(documents) + 1)
+    for term, weight in zip(query, weights, strict=True):
+        # What BM25Plus gives every passage, held or not, counts once, as in `scores`.
+        base = index.idf(term) * chosen.bm25_delta if chosen.variant == "bm25plus" else 0.0
+        own = index.scores([term]) - base
+        best = np.zeros_like(totals)
+        for p in index.passages_with(term).tolist():
+            best[documents[p]] = max(best[documents[p]], own[p])
+        totals += weight * (best + base)
+    return totals
+
+
+@given(
+    passages=st.lists(
+        st.tuples(st.integers(0, 3), st.lists(st.sampled_from("abcdefgh"), max_size=10)),
+        min_size=4,
+        max_size=20,
+    ).filter(lambda ps: any(t for _, t in ps)),
+    query=st.lists(st.sampled_from("abcdefghz"), min_size=1, max_size=5),
+    weights=st.lists(st.sampled_from([0.25, 0.5, 1.0]), min_size=5, max_size=5),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    document_weight=st.sampled_from([0.25, 0.5, 2.0]),
+    top_k=st.integers(1, 8),
+)
+@settings(max_examples=200, deadline=None)
+def test_document_weight_adds_the_documents_best_score_for_each_term(
+    passages, query, weights, variant, document_weight, top_k
+):
+    # Passages in document order, documents numbered 0, 1, ... as the index numbers them.
+    ordered = sorted(passages, key=lambda p: p[0])
+    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
+    documents = [numbers[d] for d, _ in ordered]
+    terms = [t for _, t in ordered]
+    chosen = Settings(variant=variant)
+    index = Index.build(_records(documents), terms, chosen)
+    weights = weights[: len(query)]
+    by_document = _document_scores_by_hand(index, documents, query, weights, chosen)
+    assert np.allclose(index.document_scores(query, weights), by_document, rtol=0, atol=1e-9)
+    scores = index.scores(query, weights) + document_weight * by_document[documents]
+    held = np.array([any(t in p for t in query) for p in terms])
+    expected = _ranked(scores, held, top_k)
+    hits = index.search(query, weights, top_k=top_k, document_weight=document_weight)
+    assert [h.passage.passage_id for h in hits] == [f"d{documents[p]}#{p}" for p, _ in expected]
+    assert np.allclose([h.score for h in hits], [s for _, s in expected], rtol=0, atol=1e-9)
+
+
+def test_document_weight_lifts_the_passage_of_the_document_the_question_names():
+    # A brand name only in one document's overview: its dosing passage should answer "How is
+    # Zorvex dosed?", not another medicine's dosing passage that uses the word more often.
+    documents = [0, 0, 1, 1, 2, 2]
+    terms = [
+        ["quinopril", "overview", "zorvex", "brand"],
+        ["quinopril", "dose", "tablet", "daily"],
+        ["lemtane", "overview", "nerve"],
+        ["lemtane", "dose", "dose", "daily"],
+        ["farbitol", "overview", "skin"],
+        ["farbitol", "dose", "dose", "weekly"],
+    ]
+    index = Index.build(_records(documents), terms, Settings())
+    plain = [h.passage.passage_id for h in index.search(["zorvex", "dose"], top_k=6)]
+    blended = [h.passage.passage_id for h in index.search(["zorvex", "dose"], top_k=6, document_weight=0.25)]
+    assert plain.index("d0#1") > plain.index("d1#3")
+    assert blended[:2] == ["d0#0", "d0#1"]
+
+
+def test_document_weight_zero_is_plain_bm25(small_bot):
+    query = ["baclofen", "dose", "withdrawal"]
+    plain = small_bot.index.search(query, top_k=10)
+    assert small_bot.index.search(query, top_k=10, document_weight=0.0) == plain
+    # A weight only adds each passage's document score to its own, which stays rank-bm25's.
+    weighted = small_bot.index.search(query, top_k=10, document_weight=0.5)
+    assert {h.passage.passage_id for h in weighted} == {h.passage.passage_id for h in plain}
+    plain_scores = {h.passage.passage_id: h.score for h in plain}
+    assert all(h.score > plain_scores[h.passage.passage_id] for h in weighted)
+
+
+@given(
+    passages=st.lists(
+        st.tuples(st.integers(0, 4), st.lists(st.sampled_from(list("abcdef")), max_size=6)),
+        min_size=1,
+        max_size=14,
+    ).filter(lambda ps: any(t for _, t in ps)),
+    query=st.lists(st.sampled_from(list("abcdefg")), min_size=1, max_size=4),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    pool=st.integers(1, 20),
+    top_k=st.integers(1, 6),
+)
+@settings(max_examples=200, deadline=None)
+def test_document_weight_on_many_postings_scores_the_documents_of_the_best_passages(
+    passages, query, variant, pool, top_k
+):
+    from unittest import mock
+
+    import bot.index
+
+    ordered = sorted(passages, key=lambda p: p[0])
+    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
+    documents = [numbers[d] for d, _ in ordered]
+    terms = [t for _, t in ordered]
+    index = Index.build(_records(documents), terms, Settings(variant=variant))
+    exact = index.search(query, top_k=len(terms), document_weight=0.5)
+    expected = {h.passage.passage_id: h.score for h in exact}
+    with mock.patch.object(bot.index, "_EXACT_POSTINGS", 0), mock.patch.object(bot.index, "_POOL", pool):
+        pooled = index.search(query, top_k=top_k, document_weight=0.5)
+    # Each hit's score is its exact blended score, best first.
+    assert all(h.score == expected[h.passage.passage_id] for h in pooled)
+    assert [h.score for h in pooled] == sorted((h.score for h in pooled), reverse=True)
+    if pool >= len(terms):
+        # The pool holds every passage: the same hits as scoring them all.
+        assert pooled == exact[:top_k]

@@ -76,6 +76,8 @@ QUESTION_TYPE_DOCUMENTS = {
     "d-frequency.txt": "Zorblax syndrome has an estimated prevalence of 1 in 40,000 newborns.\n",
     "e-milk.txt": "Quindal passes into milk during lactation.\n",
     "f-colds.txt": "Treatment of colds is rest and fluids.\n",
+    "g-warnings.txt": "Zorblax syndrome carries a warning: heart failure is a serious risk.\n",
+    "h-bites.txt": "Dog bites are rarely dangerous.\n",
 }
 
 
@@ -90,8 +92,9 @@ def question_type_bot(tmp_path_factory):
         ("What are the treatments for zorblax syndrome?", "c-management", "management"),
         ("How many people have zorblax syndrome?", "d-frequency", "prevalence"),
         ("Does zorblax syndrome run in families?", "b-inheritance", "autosomal"),
+        ("Is zorblax syndrome dangerous?", "g-warnings", "warning"),
     ],
-    ids=["treatments", "how-many-people", "run-in-families"],
+    ids=["treatments", "how-many-people", "run-in-families", "dangerous"],
 )
 def test_question_words_find_the_passage_that_answers_that_kind_of_question(
     question_type_bot, question, document, word
@@ -112,6 +115,22 @@ def test_question_words_find_the_passage_that_answers_that_kind_of_question(
 )
 def test_question_words_of_several_words_need_all_of_them(question, fires):
     assert ("prevalence" in answer_words(words(question))) is fires
+
+
+# "Genetic" alone asks about genetic changes at least as often as about inheritance: as an
+# inheritance word it sent MedQuAD's "What are the genetic changes related to ...?" to the
+# inheritance answers (dev nDCG@10 0.740 -> 0.745 without it).
+@pytest.mark.parametrize(
+    ("question", "fires"),
+    [
+        ("What are the genetic changes related to zorblax syndrome?", False),
+        ("Is zorblax syndrome inherited?", True),
+        ("Does zorblax syndrome run in families?", True),
+    ],
+    ids=["genetic-changes", "inherited", "run-in-families"],
+)
+def test_genetic_changes_are_not_an_inheritance_question(question, fires):
+    assert ("autosomal" in answer_words(words(question))) is fires
 
 
 def test_question_words_are_not_concepts_and_never_prevent_an_abstention(question_type_bot):
