@@ -1,4 +1,4 @@
-"""What the tests of the running app share: serving it over a test corpus, and finding Chromium.
+"""What the tests of the running app share: serving it as `make run` does, and finding Chromium.
 
 Without Chromium or Playwright for Python the browser tests skip, unless CITEBOT_BROWSER_TESTS=1
 (set in CI) makes them mandatory.
@@ -66,52 +66,52 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
                 if reply.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}")
+    pytest.fail(f"the server did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+def serve_command(port: int) -> list[str]:
+    """Return the command `make run` serves the chat with, on this port of 127.0.0.1."""
+    return [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"]
 
 
 @contextmanager
-def streamlit_server(corpus: Path, log: Path) -> Iterator[str]:
-    """Serve the chat on a free local port over corpus, logging to log; yield its URL.
+def served(corpus: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve the chat as `make run` does, on a free local port over corpus, logging to log.
 
-    The server is always stopped on the way out.
+    Yields the URL and the server's process, and always stops the server on the way out.
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "ui" / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, "CITEBOT_CORPUS": str(corpus)}, stdout=out, stderr=out
+            serve_command(port),
+            cwd=ROOT,
+            env={**os.environ, "CITEBOT_CORPUS": str(corpus)},
+            stdout=out,
+            stderr=out,
         )
     try:
         _wait_until_healthy(url, process, log)
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def streamlit_server(corpus: Path, log: Path) -> Iterator[str]:
+    """Serve the chat as `make run` does, on a free local port over corpus; yield its URL."""
+    with served(corpus, log) as (url, _):
+        yield url

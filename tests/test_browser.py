@@ -168,3 +168,16 @@ def test_hostile_document_shows_as_text_and_runs_nothing(page):
     assert page.locator(".katex").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     assert page.locator("img[src='x']").count() == 0
+
+
+def test_page_list_names_each_page_and_opens_it(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    expect(links).to_have_text(["Chat", "Documents", "Evaluate"])
+    links.nth(1).click()
+    page.wait_for_url("**/Documents")
+    expect(page.get_by_label("Filter")).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Chat").click()
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible()

@@ -204,11 +204,28 @@ def test_question_over_the_limit_shows_an_error_and_keeps_the_history(monkeypatc
     assert len(at.session_state.conversation.turns) == 1
 
 
-def test_missing_corpus_is_reported(monkeypatch, tmp_path):
+def test_missing_corpus_is_reported_and_questions_get_no_answer(monkeypatch, tmp_path):
+    # The chat box is shown before the corpus is loaded (see app.py), so it is there; asking
+    # says again why there is nothing to answer from.
     monkeypatch.setenv("CITEBOT_CORPUS", str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert "no such corpus folder or file" in at.error[0].value
-    assert len(at.chat_input) == 0
+    at.chat_input[0].set_value(DOSE).run()
+    assert not at.exception
+    assert "no such corpus folder or file" in at.error[0].value
+    assert len(at.chat_message) == 0
+    assert "conversation" not in at.session_state
+
+
+def test_missing_corpus_created_later_is_answered_from(monkeypatch, tmp_path):
+    folder = tmp_path / "corpus"
+    monkeypatch.setenv("CITEBOT_CORPUS", str(folder))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "no such corpus folder or file" in at.error[0].value
+    write_documents(folder)
+    ask(at, DOSE)
+    assert not at.error
+    assert "The usual starting dose of baclofen is 5 mg three times a day" in replies(at)[0]
 
 
 def test_small_corpus_documents_are_all_listed(monkeypatch, corpus):

@@ -3,15 +3,19 @@ the list and its filter, a document opened at a passage, and uploads."""
 
 from __future__ import annotations
 
+import types
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from ui_fixtures import DOCUMENTS, EXTRAS, IMAGE, LINK, SCRIPT, write_documents
 
-from bot import present
+from bot import load, present
+from bot.table import PassageTable
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+UI = Path(__file__).resolve().parent.parent / "ui"
+APP = str(UI / "app.py")
 PAGE = "pages/1_Documents.py"
 NEW_DOCUMENT = (
     b"# Rhubarb compost\n\n"
@@ -191,3 +195,41 @@ def test_single_file_corpus_takes_no_uploads(monkeypatch, tmp_path):
     at = open_page(monkeypatch, folder / "heat.md")
     assert len(at.file_uploader) == 0
     assert "only to a corpus folder" in at.info[0].value
+
+
+@pytest.fixture(scope="module")
+def common():
+    """The pages' shared module, imported as the pages import it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(UI))
+        import common
+
+        yield common
+
+
+@pytest.fixture(scope="module")
+def bots(tmp_path_factory: pytest.TempPathFactory):
+    """The same corpus built, read from the cache, and as a plain tuple of passages."""
+    # "a#b" holds the "#" that separates a passage's number from its document's id.
+    documents = {**DOCUMENTS, "a#b.md": "# Hash notes\n\nA file with a hash in its name.\n"}
+    folder = write_documents(tmp_path_factory.mktemp("lookups") / "corpus", documents)
+    built, cached = load(folder), load(folder)
+    assert cached.from_cache
+    assert isinstance(built.passages, PassageTable) and isinstance(cached.passages, PassageTable)
+    return {"built": built, "cached": cached, "tuple": types.SimpleNamespace(passages=tuple(built.passages))}
+
+
+@pytest.mark.parametrize("kind", ["built", "cached", "tuple"])
+def test_passage_lookups_agree_with_reading_every_passage(common, bots, kind):
+    bot = bots[kind]
+    passages = list(bots["built"].passages)
+    assert "a#b#1" in {p.passage_id for p in passages}
+    expected = Counter(p.doc_id for p in passages)
+    assert common.passage_counts(bot) == expected
+    for doc_id, count in expected.items():
+        assert common.passage_count(bot, doc_id) == count
+    assert common.passage_count(bot, "nowhere") == 0
+    for passage in passages:
+        assert common.find_passage(bot, passage.passage_id) == passage
+    for unknown in ("baclofen#99", "nowhere#1", "baclofen", "a#b", "#1", ""):
+        assert common.find_passage(bot, unknown) is None

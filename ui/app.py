@@ -1,4 +1,4 @@
-"""The chat: ask in the browser, read the quoted answers with their references, check the sources.
+"""The app's pages, as the page list names them: the chat, the documents and the evaluation.
 
 Run with `make run` (or `streamlit run ui/app.py`). The conversation lives in the browser
 session; the loaded corpus is shared by every session (see `common.py`).
@@ -6,106 +6,26 @@ session; the loaded corpus is shared by every session (see `common.py`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
-from common import DOCUMENTS_PAGE, bot_or_stop, corpus_path, use_style
-
-from bot import pipeline, present
-from bot.config import Settings
-from bot.errors import CitebotError
-from bot.records import Answer, Conversation
-
-MAX_TOP_K = 20
 
 
-def new_chat() -> None:
-    st.session_state.conversation = Conversation()
+def chat_page() -> None:
+    """The chat: ask, read the quoted answers with their references, check the sources."""
+    st.set_page_config(page_title="citebot")
+    # The chat box goes to the browser before the bot is imported and the corpus loaded: the
+    # browser fetches the code of each kind of widget when it first meets one, and does so now,
+    # while that work goes on. Where it is called does not move it: it stays at the foot of the
+    # page.
+    question = st.chat_input("Ask a question about the documents")
+    import chat
+
+    chat.show(question)
 
 
-def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool) -> None:
-    st.html(present.answer_to_html(answer))
-    hits = present.shown_hits(answer)
-    if not hits:
-        return
-    with st.expander(present.sources_label(answer), icon=":material/menu_book:"):
-        for hit in hits:
-            passage = hit.passage
-            document = bot.documents.get(passage.doc_id)
-            st.html(present.hit_to_html(hit, answer.quotes, document, show_scores))
-            st.page_link(
-                DOCUMENTS_PAGE,
-                label="open in document",
-                icon=":material/open_in_new:",
-                query_params=present.document_query(passage.doc_id, passage.passage_id),
-            )
-
-
-st.set_page_config(page_title="citebot")
-use_style()
-bot = bot_or_stop()
-st.session_state.setdefault("conversation", Conversation())
-
-with st.sidebar:
-    st.header("Corpus")
-    st.caption(present.escape_markdown(corpus_path()))
-    st.markdown(f"**{len(bot.corpus.documents)}** documents \u00b7 **{len(bot.passages)}** passages")
-    source = "read from the index cache" if bot.from_cache else "built now"
-    st.caption(f"Indexed {present.escape_markdown(bot.built_at)} ({source})")
-    if bot.problems:
-        with st.expander(f"Loading warnings ({len(bot.problems)})", icon=":material/warning:"):
-            st.html(present.problems_to_html(bot.problems))
-    st.header("Settings")
-    # The values live under keys of their own: Streamlit forgets a widget's value while
-    # another page is shown.
-    top_k = st.number_input(
-        "Passages shown",
-        min_value=1,
-        max_value=MAX_TOP_K,
-        value=st.session_state.get("top_k", Settings().top_k),
-        key="top_k_input",
-        help="How many ranked passages each answer is drawn from and lists under Sources.",
-    )
-    show_scores = st.toggle(
-        "Show scores", value=st.session_state.get("show_scores", True), key="show_scores_input"
-    )
-    st.session_state.top_k, st.session_state.show_scores = top_k, show_scores
-    st.button("New chat", icon=":material/add_comment:", on_click=new_chat)
-
-question = st.chat_input("Ask a question about the documents")
-failure = None
-if question:
-    try:
-        _, st.session_state.conversation = pipeline.ask(
-            bot, question, st.session_state.conversation, top_k=int(top_k)
-        )
-    except CitebotError as error:
-        failure = (question, error)
-
-conversation: Conversation = st.session_state.conversation
-with st.sidebar:
-    st.download_button(
-        "Download the conversation",
-        data=present.conversation_to_markdown(conversation, Path(corpus_path()).name),
-        file_name="citebot-conversation.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        disabled=not conversation.turns,
-        on_click="ignore",
-    )
-
-st.title("citebot")
-st.caption(
-    f"{present.NOT_ADVICE} Each answer quotes sentences from the documents, "
-    "with their numbered references; open a source to read it in its document."
-)
-for turn in conversation.turns:
-    with st.chat_message("user"):
-        st.markdown(present.escape_markdown(turn.question))
-    with st.chat_message("assistant"):
-        show_answer(turn.answer, bot, show_scores)
-if failure:
-    with st.chat_message("user"):
-        st.markdown(present.escape_markdown(failure[0]))
-    with st.chat_message("assistant"):
-        st.error(present.escape_markdown(str(failure[1])))
+st.navigation(
+    [
+        st.Page(chat_page, title="Chat", default=True),
+        st.Page("pages/1_Documents.py", title="Documents", url_path="Documents"),
+        st.Page("pages/2_Evaluate.py", title="Evaluate", url_path="Evaluate"),
+    ]
+).run()

@@ -14,6 +14,7 @@ from common import (
     corpus_path,
     filter_documents,
     find_passage,
+    passage_count,
     passage_counts,
     use_style,
 )
@@ -48,7 +49,7 @@ def show_document(bot: pipeline.Bot, doc_id: str, passage_id: str | None) -> Non
             "(the corpus may have changed); showing the whole document."
         )
         passage = None
-    st.html(present.document_header_html(document, passage_counts(bot)[document.doc_id]))
+    st.html(present.document_header_html(document, passage_count(bot, document.doc_id)))
     st.html(present.document_to_html(document, passage))
     if passage:
         st.html(present.scroll_script(passage.passage_id), unsafe_allow_javascript=True)
@@ -85,7 +86,7 @@ def add_document() -> None:
         return
     st.success(
         f"Added \u201c{present.escape_markdown(added.title)}\u201d "
-        f"({passage_counts(bot)[added.doc_id]} passages). Ask about it in the chat."
+        f"({passage_count(bot, added.doc_id)} passages). Ask about it in the chat."
     )
     st.page_link(DOCUMENTS_PAGE, label="Read it", query_params=present.document_query(added.doc_id))
 
