@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -207,13 +208,12 @@ class Citebot:
         timer = Timer()
         documents = read_corpus(corpus)
         timer.lap("read")
-        passages, problems = pipeline.chunk_corpus(documents, settings)
+        passages, problems, analyzed = pipeline.chunk_and_analyze(documents, settings, os.cpu_count() or 1)
         timer.lap("chunk")
         if len(passages) != len(documents.documents):
             raise RuntimeError(
                 f"{len(documents.documents)} documents made {len(passages)} passages, not one each"
             )
-        analyzed = pipeline.analyze_passages(documents, passages, settings)
         lexicon = Lexicon(analyzed.word_counts, build_lexicon(documents, (), settings).groups)
         titles = pipeline.topic_terms((d.title for d in documents.documents), lexicon, settings)
         documents = dataclasses.replace(documents, documents=passages.documents, problems=problems)

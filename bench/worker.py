@@ -40,7 +40,13 @@ def main(argv: list[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     if mode == "build":
         stages = system.build(corpus, work)
-        reply = {"stages": stages, "peak_rss_mb": peak_rss_mb(), "disk_bytes": system.disk_bytes(work)}
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        reply = {
+            "stages": stages,
+            "peak_rss_mb": peak_rss_mb(),
+            "workers_peak_rss_mb": workers,
+            "disk_bytes": system.disk_bytes(work),
+        }
         print(json.dumps(reply), file=protocol, flush=True)
         return 0
     system.prepare()

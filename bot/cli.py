@@ -78,7 +78,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _load(args: argparse.Namespace, settings: Settings, err: TextIO) -> pipeline.Bot:
-    bot = pipeline.load(args.corpus or default_corpus(), settings, use_cache=not args.no_cache)
+    # A large corpus is chunked and analyzed on every core (the CLI runs no other thread).
+    workers = os.cpu_count() or 1
+    bot = pipeline.load(
+        args.corpus or default_corpus(), settings, use_cache=not args.no_cache, workers=workers
+    )
     if bot.problems:
         print(present.problems_to_text(bot.problems), file=err)
     return bot

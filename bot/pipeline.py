@@ -6,6 +6,8 @@ read -> chunk -> analyze -> index -> retrieve -> answer -> present
 from __future__ import annotations
 
 import dataclasses
+import gc
+import multiprocessing as mp
 import os
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +27,13 @@ from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
 from bot.query import Lexicon, build_lexicon, build_query, clean_question
 from bot.read import read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Hit, Passage, Problem, Query, Turn
-from bot.table import DocumentTable, PassageColumnsBuilder, PassageTable
+from bot.table import (
+    DocumentTable,
+    PassageColumns,
+    PassageColumnsBuilder,
+    PassageTable,
+    concatenate_columns,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +122,21 @@ def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings)
     One pass over the text does both (the heading's words are left out of the counts), reading
     the passages from the corpus's documents rather than making records.
     """
-    columns = passages.columns
+    return _merge([_analyze_columns(corpus.documents, passages.columns, settings)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Analyzed:
+    """Some passages' terms as ids of their own vocabulary, and their counts of words."""
+
+    terms: tuple[str, ...]
+    term_ids: np.ndarray
+    lengths: np.ndarray
+    words: tuple[str, ...]
+    counts: list[int]
+
+
+def _analyze_columns(documents: Sequence[Document], columns: PassageColumns, settings: Settings) -> _Analyzed:
     vocabulary = Vocabulary()
     word_vocabulary = Vocabulary()
     encoder = PassageEncoder(settings, vocabulary.__getitem__, word_vocabulary.__getitem__)
@@ -122,7 +144,6 @@ def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings)
     term_ids = array("i")
     word_ids = array("i")
     lengths = array("q")
-    documents = corpus.documents
     counts = np.zeros(0, dtype=np.int64)
     for number, start, end, section in zip(
         columns.document.tolist(), columns.start.tolist(), columns.end.tolist(), columns.sections, strict=True
@@ -134,13 +155,103 @@ def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings)
         if len(word_ids) > _WORD_BATCH:
             counts = _add_counts(counts, word_ids, len(word_vocabulary))
             word_ids = array("i")
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
-    encoded = EncodedPassages(tuple(vocabulary), np.frombuffer(term_ids, dtype=np.int32), offsets)
     # As `build_lexicon` counts: the passages using each word of three letters or more.
-    counts = _add_counts(counts, word_ids, len(word_vocabulary)).tolist()
-    word_counts = tuple(sorted(zip(word_vocabulary, counts, strict=True)))
-    return AnalyzedPassages(encoded, word_counts)
+    counts = _add_counts(counts, word_ids, len(word_vocabulary))
+    return _Analyzed(
+        tuple(vocabulary),
+        np.frombuffer(term_ids, dtype=np.int32),
+        np.frombuffer(lengths, dtype=np.int64),
+        tuple(word_vocabulary),
+        counts.tolist(),
+    )
+
+
+def _merge(parts: list[_Analyzed]) -> AnalyzedPassages:
+    """Join the analyses of consecutive runs of passages, as if made in one pass.
+
+    Term ids are given in order of first use, run after run, as one pass gives them. The list is
+    emptied as the runs are joined, so that each run's arrays are freed once copied.
+    """
+    if len(parts) == 1:
+        part = parts.pop()
+        term_ids, words = part.term_ids, dict(zip(part.words, part.counts, strict=True))
+        terms, lengths = part.terms, part.lengths
+    else:
+        vocabulary = Vocabulary()
+        term_ids = np.empty(sum(len(p.term_ids) for p in parts), dtype=np.int32)
+        lengths = np.concatenate([p.lengths for p in parts])
+        words = {}
+        position = 0
+        while parts:
+            part = parts.pop(0)
+            mapping = np.fromiter(
+                map(vocabulary.__getitem__, part.terms), dtype=np.int32, count=len(part.terms)
+            )
+            np.take(mapping, part.term_ids, out=term_ids[position : position + len(part.term_ids)])
+            position += len(part.term_ids)
+            for word, count in zip(part.words, part.counts, strict=True):
+                words[word] = words.get(word, 0) + count
+        terms = tuple(vocabulary)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return AnalyzedPassages(EncodedPassages(terms, term_ids, offsets), tuple(sorted(words.items())))
+
+
+def chunk_and_analyze(
+    corpus: Corpus, settings: Settings, workers: int = 1
+) -> tuple[PassageTable, tuple[Problem, ...], AnalyzedPassages]:
+    """`chunk_corpus` then `analyze_passages`, the documents shared among `workers` processes.
+
+    Documents are chunked and analyzed independently of each other: each worker takes runs of
+    consecutive documents, and the runs are joined in order, so the result is the same as in one
+    process. Workers are forked (they read the corpus without copying it through a pipe); where
+    processes cannot be forked, or the corpus is small, all is done in this process.
+    """
+    documents = corpus.documents
+    if workers <= 1 or len(documents) < PARALLEL_MIN_DOCUMENTS or "fork" not in mp.get_all_start_methods():
+        passages, problems = chunk_corpus(corpus, settings)
+        return passages, problems, analyze_passages(corpus, passages, settings)
+    global _FORKED
+    sizes = np.cumsum(np.fromiter((len(d.text) for d in documents), dtype=np.int64, count=len(documents)))
+    runs = workers * 4  # several runs a worker, so that no worker waits long for another
+    cuts = np.searchsorted(sizes, np.linspace(0, int(sizes[-1]), runs + 1)[1:-1]).tolist()
+    bounds = [(lo, hi) for lo, hi in zip([0, *cuts], [*cuts, len(documents)], strict=True) if hi > lo]
+    _FORKED = (corpus, settings)
+    gc.freeze()  # the workers' collector then leaves the corpus's pages shared
+    try:
+        # A fresh worker for each run: a worker's memory is given back when its run ends.
+        with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
+            parts = pool.map(_chunk_and_analyze_run, bounds, chunksize=1)
+    finally:
+        gc.unfreeze()
+        _FORKED = None
+    columns = concatenate_columns([columns for columns, _, _ in parts])
+    problems = [*corpus.problems, *(p for _, found, _ in parts for p in found)]
+    analyses = [part for _, _, part in parts]
+    del parts  # each run's arrays are freed as `_merge` joins them
+    analyzed = _merge(analyses)
+    return PassageTable(columns, DocumentTable.of(documents)), tuple(problems), analyzed
+
+
+# Below this many documents, starting worker processes costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 20_000
+# The corpus and settings a forked worker reads (set only while workers run).
+_FORKED: tuple[Corpus, Settings] | None = None
+
+
+def _chunk_and_analyze_run(bounds: tuple[int, int]) -> tuple[PassageColumns, list[Problem], _Analyzed]:
+    """In a worker: chunk and analyze documents lo..hi-1 of the shared corpus."""
+    assert _FORKED is not None
+    corpus, settings = _FORKED
+    builder = PassageColumnsBuilder()
+    problems: list[Problem] = []
+    for number in range(*bounds):
+        document = corpus.documents[number]
+        chunks = chunk_document(document, settings)
+        problems.extend(check_markers(document, chunks))
+        builder.add(number, document, chunks)
+    columns = builder.finish()
+    return columns, problems, _analyze_columns(corpus.documents, columns, settings)
 
 
 # Word ids are counted in batches of this many: a list of every passage's words would be large.
@@ -155,10 +266,9 @@ def _add_counts(counts: np.ndarray, word_ids: array[int], words: int) -> np.ndar
     return added
 
 
-def build(corpus: Corpus, settings: Settings) -> Bot:
-    """Chunk, analyze and index a corpus (no I/O)."""
-    passages, problems = chunk_corpus(corpus, settings)
-    analyzed = analyze_passages(corpus, passages, settings)
+def build(corpus: Corpus, settings: Settings, workers: int = 1) -> Bot:
+    """Chunk, analyze and index a corpus (no I/O), chunking and analyzing in `workers` processes."""
+    passages, problems, analyzed = chunk_and_analyze(corpus, settings, workers)
     lexicon = Lexicon(analyzed.word_counts, build_lexicon(corpus, (), settings).groups)
     title_terms = topic_terms((d.title for d in corpus.documents), lexicon, settings)
     # From here on the documents are read from their table: when the caller keeps no other
@@ -173,8 +283,10 @@ def load(
     settings: Settings | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
+    workers: int = 1,
 ) -> Bot:
-    """Load a corpus: from the cache when it matches the files and settings, else by building.
+    """Load a corpus: from the cache when it matches the files and settings, else by building
+    (in `workers` processes: see `chunk_and_analyze`).
 
     Raises:
         CorpusNotFoundError, EmptyCorpusError, DuplicateDocumentError, CorpusFormatError.
@@ -202,7 +314,7 @@ def load(
                 from_cache=True,
                 title_terms=cached.title_terms,
             )
-    bot = build(read_corpus(path), settings)
+    bot = build(read_corpus(path), settings, workers)
     built_at = datetime.now(UTC).isoformat(timespec="seconds")
     if use_cache:
         try:

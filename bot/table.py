@@ -50,6 +50,18 @@ class StringColumn(Sequence[str]):
             view[start:end] = s.encode("utf-8", "surrogatepass")
         return cls(data, offsets)
 
+    def __reduce__(self) -> tuple[type[StringColumn], tuple[np.ndarray, np.ndarray]]:
+        return StringColumn, (self.data, self.offsets)  # memoryviews do not pickle
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[StringColumn]) -> StringColumn:
+        """Return one column holding the strings of each part, in order."""
+        shifts = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
+        offsets = [parts[0].offsets[:1]] + [
+            p.offsets[1:] + shift for p, shift in zip(parts, shifts, strict=True)
+        ]
+        return cls(np.concatenate([p.data for p in parts]), np.concatenate(offsets))
+
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
@@ -273,6 +285,29 @@ class PassageColumns:
     sentence_end: np.ndarray
     marker_ptr: np.ndarray
     markers: StringColumn
+
+
+def concatenate_columns(parts: Sequence[PassageColumns]) -> PassageColumns:
+    """Return the columns of the passages of each part, in order (document numbers kept)."""
+
+    def pointers(arrays: list[np.ndarray]) -> np.ndarray:
+        shifts = np.cumsum([0] + [int(a[-1]) for a in arrays[:-1]])
+        return np.concatenate(
+            [arrays[0][:1]] + [a[1:] + shift for a, shift in zip(arrays, shifts, strict=True)]
+        )
+
+    return PassageColumns(
+        passage_ids=StringColumn.concatenate([p.passage_ids for p in parts]),
+        sections=StringColumn.concatenate([p.sections for p in parts]),
+        document=np.concatenate([p.document for p in parts]),
+        start=np.concatenate([p.start for p in parts]),
+        end=np.concatenate([p.end for p in parts]),
+        sentence_ptr=pointers([p.sentence_ptr for p in parts]),
+        sentence_start=np.concatenate([p.sentence_start for p in parts]),
+        sentence_end=np.concatenate([p.sentence_end for p in parts]),
+        marker_ptr=pointers([p.marker_ptr for p in parts]),
+        markers=StringColumn.concatenate([p.markers for p in parts]),
+    )
 
 
 class PassageTable(_Table, Sequence[Passage]):

@@ -135,3 +135,43 @@ def test_records_read_the_same_after_their_pages_are_given_back(small_corpus):
     for _ in range(2):
         assert tuple(loaded.passages) == tuple(built.passages)
         assert [loaded.documents[d.doc_id] for d in built.corpus.documents] == list(built.corpus.documents)
+
+
+def test_chunking_and_analysis_in_worker_processes_equal_one_process(tmp_path, monkeypatch):
+    from conftest import SEED, SMALL_DOCUMENTS, write_corpus
+
+    from bot import pipeline
+    from bot.read import read_corpus
+
+    documents = dict(SMALL_DOCUMENTS)
+    documents["seed.txt"] = SEED.read_text(encoding="utf-8")
+    documents["unlisted.md"] = (
+        "# Unlisted\n\nA marker with no reference [7].\n\n## References\n\n1. A. 2001.\n"
+    )
+    for n in range(12):  # enough documents for several runs of documents per worker
+        documents[f"extra-{n:02d}.txt"] = f"Extra {n}\n\nDose {n} is given. Another sentence e.g. here {n}.\n"
+    corpus = read_corpus(write_corpus(tmp_path, documents))
+    settings = Settings()
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_DOCUMENTS", 0)
+    one = pipeline.chunk_and_analyze(corpus, settings, workers=1)
+    forks = []
+    get_context = pipeline.mp.get_context
+    monkeypatch.setattr(
+        pipeline.mp, "get_context", lambda method: forks.append(method) or get_context(method)
+    )
+    two = pipeline.chunk_and_analyze(corpus, settings, workers=2)
+    assert forks == ["fork"]  # the workers did run
+    assert list(two[0]) == list(one[0])  # the passages, as records
+    for name in ("document", "start", "end", "sentence_ptr", "sentence_start", "sentence_end", "marker_ptr"):
+        assert np.array_equal(getattr(two[0].columns, name), getattr(one[0].columns, name)), name
+    assert two[1] == one[1] and any("[7]" in p.message for p in two[1])
+    assert two[2].encoded.terms == one[2].encoded.terms
+    assert np.array_equal(two[2].encoded.term_ids, one[2].encoded.term_ids)
+    assert np.array_equal(two[2].encoded.offsets, one[2].encoded.offsets)
+    assert two[2].word_counts == one[2].word_counts
+    built = pipeline.build(corpus, settings, workers=2)
+    answer, _ = pipeline.ask(built, "What is the usual dose of Valium for muscle spasm?")
+    alone, _ = pipeline.ask(
+        pipeline.build(corpus, settings), "What is the usual dose of Valium for muscle spasm?"
+    )
+    assert answer == alone and answer.quotes
