@@ -8,6 +8,8 @@ reported and rebuilt, never trusted.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import glob
 import hashlib
 import json
 import mmap
@@ -114,11 +116,18 @@ def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     return digest.hexdigest()
 
 
+# A temporary file that a killed writer left behind (a 1M-passage cache is over 1 GB) is removed
+# by the next writer of the same file once it has not changed for this long; a live writer's
+# file changes as it is written.
+STALE_TEMPORARY_SECONDS = 3600
+
+
 def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None:
     """Write data (bytes, or parts in order) through a temporary file in the same folder and
     `os.replace`, so a reader sees the old file or the new one, never half of either."""
     parts = [data] if isinstance(data, bytes) else data
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # Readable by whoever may read the corpus (temporary files are private).
@@ -132,6 +141,14 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    now = time.time()
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to remove
+            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                temporary.unlink()
 
 
 # --- the index cache ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,24 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(corpus, damage, message):
 def test_cache_write_leaves_no_temporary_files(corpus):
     load(corpus)
     assert [p.name for p in default_cache_dir(corpus).iterdir()] == [_cache(corpus).name]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(tmp_path):
+    from bot.store import STALE_TEMPORARY_SECONDS, write_atomic
+
+    target = tmp_path / "index-abc.bin"
+    stale = tmp_path / ".index-abc.bin.k1ll3d.tmp"
+    live = tmp_path / ".index-abc.bin.wr1t1ng.tmp"  # another writer, still writing
+    other = tmp_path / ".index-other.bin.k1ll3d.tmp"  # another file's: left to its own writer
+    for path in (stale, live, other):
+        path.write_bytes(b"half a cache")
+    old = time.time() - STALE_TEMPORARY_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    write_atomic(target, [b"whole ", b"cache"])
+    assert target.read_bytes() == b"whole cache"
+    assert not stale.exists()
+    assert live.exists() and other.exists()
 
 
 def test_unwritable_cache_folder_is_a_warning_not_a_failure(corpus, tmp_path):
