@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,7 +203,9 @@ def build_state(passage_terms: Sequence[Sequence[str]], settings: Settings, root
 class Index:
     """A BM25 index over passages. Never mutated after construction: safe to share."""
 
-    def __init__(self, passages: Sequence[Passage], state: IndexState) -> None:
+    def __init__(
+        self, passages: Sequence[Passage], state: IndexState, after_search: Callable[[], None] | None = None
+    ) -> None:
         if len(passages) != state.passage_count:
             raise ValueError(f"index state is for {state.passage_count} passages, got {len(passages)}")
         # A list could change under the index; any other sequence (a tuple, a passage table) is
@@ -216,6 +218,8 @@ class Index:
         # Each passage's document number, made on the first search that weighs documents.
         self._document_numbers: np.ndarray | None = None
         self._documents_in_order = False
+        # Called after every search (a cache's arrays give back their pages now and then).
+        self._after_search = after_search
 
     @classmethod
     def build(
@@ -304,6 +308,8 @@ class Index:
         kth = np.partition(values, len(values) - k)[len(values) - k]
         keep = np.flatnonzero(values >= kth)
         order = keep[np.lexsort((positions[keep], -values[keep]))][:k]
+        if self._after_search is not None:
+            self._after_search()
         return tuple(
             Hit(self.passages[int(positions[j])], float(values[j]), rank)
             for rank, j in enumerate(order, start=1)

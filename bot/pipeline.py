@@ -305,7 +305,7 @@ def load(
         if cached:
             return Bot(
                 cached.corpus,
-                Index(cached.passages, cached.state),
+                Index(cached.passages, cached.state, cached.after_search),
                 cached.lexicon,
                 settings,
                 cached.corpus.problems,

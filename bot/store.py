@@ -19,7 +19,7 @@ import time
 import unicodedata
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -165,6 +165,7 @@ def _remove_stale_temporaries(path: Path) -> None:
 
 _ALIGN = 64
 _RELEASE_ABOVE = 256 * 2**20
+_SEARCHES_PER_RELEASE = 32
 _CRC_BLOCK = 1 << 22
 _ARRAY_TYPES = frozenset(np.dtype(t) for t in ("uint8", "int32", "int64", "float64"))
 
@@ -178,6 +179,8 @@ class Cached:
     state: IndexState
     lexicon: Lexicon
     title_terms: frozenset[str]
+    # Called after each search: now and then gives back the mapped postings' pages.
+    after_search: Callable[[], None] | None = None
 
 
 class CacheDamage(ValueError):
@@ -320,29 +323,42 @@ def _nbytes(spec: dict[str, Any]) -> int:
 
 def _map(
     handle: BinaryIO, start: int, layout: dict[str, dict[str, Any]]
-) -> tuple[dict[str, np.ndarray], PageRelease | None]:
-    """Return the arrays as read-only views of the file mapped into memory, and the release of
-    the documents' and passages' arrays (the postings stay: their size bounds them)."""
+) -> tuple[dict[str, np.ndarray], PageRelease | None, PageRelease | None]:
+    """Return the arrays as read-only views of the file mapped into memory, and the releases of
+    the documents' and passages' arrays and of the postings (None where small)."""
     arrays: dict[str, np.ndarray] = {}
     if not layout:
-        return arrays, None
+        return arrays, None, None
     mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     for name, spec in layout.items():
         count = _nbytes(spec) // np.dtype(spec["dtype"]).itemsize
         values = np.frombuffer(mapped, dtype=spec["dtype"], count=count, offset=start + spec["offset"])
         arrays[name] = values.reshape(spec["shape"])
-    tables = [spec for name, spec in layout.items() if name.startswith(("documents.", "passages."))]
-    first = start + min(spec["offset"] for spec in tables)
-    last = start + max(spec["offset"] + _nbytes(spec) for spec in tables)
-    # Below this size the records may as well stay mapped: releasing costs faults, saves little.
-    return arrays, PageRelease(mapped, first, last - first) if last - first > _RELEASE_ABOVE else None
+
+    def release(prefixes: tuple[str, ...], every: int) -> PageRelease | None:
+        specs = [spec for name, spec in layout.items() if name.startswith(prefixes)]
+        if not specs:
+            return None
+        first = start + min(spec["offset"] for spec in specs)
+        last = start + max(spec["offset"] + _nbytes(spec) for spec in specs)
+        # Below this size the pages may as well stay mapped: releasing costs faults, saves little.
+        return PageRelease(mapped, first, last - first, every) if last - first > _RELEASE_ABOVE else None
+
+    # Records: every 256 read. Postings: every 32 searches, so that the pages of the common
+    # words' postings (most of a million passages' index) do not all stay resident.
+    return arrays, release(("documents.", "passages."), 256), release(("index.",), _SEARCHES_PER_RELEASE)
 
 
 def _column(arrays: dict[str, np.ndarray], name: str) -> StringColumn:
     return StringColumn(arrays[f"{name}.data"], arrays[f"{name}.offsets"])
 
 
-def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray], release: PageRelease | None) -> Cached:
+def _contents(
+    manifest: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    release: PageRelease | None,
+    postings_release: PageRelease | None,
+) -> Cached:
     a = arrays
     documents = DocumentTable(
         DocumentColumns(
@@ -399,7 +415,8 @@ def _contents(manifest: dict[str, Any], arrays: dict[str, np.ndarray], release: 
         tuple((w, c) for w, c in manifest["lexicon"]["words"]),
         tuple(tuple(tuple(item) for item in g) for g in manifest["lexicon"]["groups"]),
     )
-    return Cached(corpus, passages, state, lexicon, frozenset(manifest["title_terms"]))
+    release_postings = postings_release.touch if postings_release else None
+    return Cached(corpus, passages, state, lexicon, frozenset(manifest["title_terms"]), release_postings)
 
 
 def load_cache(path: Path, fingerprint_value: str) -> tuple[Cached | None, Problem | None]:

@@ -137,6 +137,27 @@ def test_records_read_the_same_after_their_pages_are_given_back(small_corpus):
         assert [loaded.documents[d.doc_id] for d in built.corpus.documents] == list(built.corpus.documents)
 
 
+def test_searches_give_back_the_postings_pages_now_and_then_and_answer_the_same(small_corpus, monkeypatch):
+    """Large caches unmap the postings' pages every few searches; searching again is unchanged."""
+    import bot.store
+    from bot import pipeline
+    from bot.table import PageRelease
+
+    questions = ["usual dose of baclofen", "liver injury tizanidine", "withdrawal after stopping", "dose"]
+    built = load(small_corpus)
+    expected = [pipeline.ask(built, q)[0] for q in questions]
+    touched = []
+    touch = PageRelease.touch
+    monkeypatch.setattr(bot.store, "_RELEASE_ABOVE", 0)  # as if the cache were large
+    monkeypatch.setattr(bot.store, "_SEARCHES_PER_RELEASE", 1)
+    monkeypatch.setattr(PageRelease, "touch", lambda self: touched.append(self.every) or touch(self))
+    loaded = load(small_corpus)
+    assert loaded.from_cache
+    for _ in range(2):
+        assert [pipeline.ask(loaded, q)[0] for q in questions] == expected
+    assert touched.count(1) >= 2 * len(questions)  # the postings' release, after each search
+
+
 def test_chunking_and_analysis_in_worker_processes_equal_one_process(tmp_path, monkeypatch):
     from conftest import SEED, SMALL_DOCUMENTS, write_corpus
 
