@@ -295,7 +295,7 @@ class Index:
         if not term_ids or top_k < 1:
             return ()
         if document_weight:
-            positions, values = self._blend(term_ids, query_weights, document_weight)
+            positions, values = self._blend(term_ids, query_weights, document_weight, top_k)
             if base:
                 values = values + base * (1 + document_weight)
         else:
@@ -316,15 +316,15 @@ class Index:
         )
 
     def _blend(
-        self, term_ids: list[int], query_weights: list[float], document_weight: float
+        self, term_ids: list[int], query_weights: list[float], document_weight: float, top_k: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return passages holding a term with their blended scores (no base).
 
         Every passage's score changes with its document's, so no passage can be left out by
         its own score alone. When the terms' postings are few, every passage holding a term is
-        scored. Otherwise the best `_POOL` passages by their own score name the documents, and
-        every passage of those documents holding a term is scored: a document none of whose
-        passages is among them is not searched.
+        scored. Otherwise the best `_POOL` (or `top_k`, if more) passages by their own score name
+        the documents, and every passage of those documents holding a term is scored: a document
+        none of whose passages is among them is not searched.
         """
         documents = self._documents()
         postings = sum(len(self._postings(i)[0]) for i in term_ids)
@@ -335,10 +335,11 @@ class Index:
                 + document_weight * self._document_scores(term_ids, query_weights)[documents[positions]]
             )
             return positions, blended
-        found = self._prune(term_ids, query_weights, _POOL)
+        pool = max(_POOL, top_k)
+        found = self._prune(term_ids, query_weights, pool)
         positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
-        if len(positions) > _POOL:
-            positions = positions[np.argpartition(-values, _POOL - 1)[:_POOL]]
+        if len(positions) > pool:
+            positions = positions[np.argpartition(-values, pool - 1)[:pool]]
         # Every passage of those documents, in order: each document's passages are one run.
         named = np.unique(documents[positions])
         firsts = np.searchsorted(documents, named, side="left")
