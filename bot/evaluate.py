@@ -770,22 +770,27 @@ class Totals:
 
     @property
     def pass_rate(self) -> float | None:
-        return self.passed / self.turns if self.turns else None
+        return _share(self.passed, self.turns)
 
     @property
     def answer_accuracy(self) -> float | None:
         """Return the share of turns with `answer_contains` whose quotes contain it."""
-        return self.answers_found / self.answers if self.answers else None
+        return _share(self.answers_found, self.answers)
 
     @property
     def abstain_precision(self) -> float | None:
         """Return the share of abstentions that the file expects."""
-        return self.abstained_rightly / self.abstained if self.abstained else None
+        return _share(self.abstained_rightly, self.abstained)
 
     @property
     def abstain_recall(self) -> float | None:
         """Return the share of expected abstentions that happened."""
-        return self.abstained_rightly / self.abstain_expected if self.abstain_expected else None
+        return _share(self.abstained_rightly, self.abstain_expected)
+
+
+def _share(part: int, whole: int) -> float | None:
+    """Return part / whole, or None when there is nothing to share."""
+    return part / whole if whole else None
 
 
 def total(results: Sequence[TurnResult], baseline: bool = False) -> Totals:

@@ -99,13 +99,22 @@ def passage_terms(passage: Passage, settings: Settings) -> list[str]:
 
 def chunk_corpus(corpus: Corpus, settings: Settings) -> tuple[PassageTable, tuple[Problem, ...]]:
     """Cut every document into passages; return them as a table, with the problems met."""
-    problems = list(corpus.problems)
-    columns = PassageColumnsBuilder()
-    for number, document in enumerate(corpus.documents):
+    columns, problems = _chunk_documents(corpus.documents, range(len(corpus.documents)), settings)
+    return PassageTable(columns, DocumentTable.of(corpus.documents)), (*corpus.problems, *problems)
+
+
+def _chunk_documents(
+    documents: Sequence[Document], numbers: range, settings: Settings
+) -> tuple[PassageColumns, list[Problem]]:
+    """Return the passage columns of the documents at these positions, and the problems met."""
+    builder = PassageColumnsBuilder()
+    problems: list[Problem] = []
+    for number in numbers:
+        document = documents[number]
         chunks = chunk_document(document, settings)
         problems.extend(check_markers(document, chunks))
-        columns.add(number, document, chunks)
-    return PassageTable(columns.finish(), DocumentTable.of(corpus.documents)), tuple(problems)
+        builder.add(number, document, chunks)
+    return builder.finish(), problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,14 +252,7 @@ def _chunk_and_analyze_run(bounds: tuple[int, int]) -> tuple[PassageColumns, lis
     """In a worker: chunk and analyze documents lo..hi-1 of the shared corpus."""
     assert _FORKED is not None
     corpus, settings = _FORKED
-    builder = PassageColumnsBuilder()
-    problems: list[Problem] = []
-    for number in range(*bounds):
-        document = corpus.documents[number]
-        chunks = chunk_document(document, settings)
-        problems.extend(check_markers(document, chunks))
-        builder.add(number, document, chunks)
-    columns = builder.finish()
+    columns, problems = _chunk_documents(corpus.documents, range(*bounds), settings)
     return columns, problems, _analyze_columns(corpus.documents, columns, settings)
 
 

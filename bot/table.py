@@ -324,6 +324,32 @@ class PassageTable(_Table, Sequence[Passage]):
     def __len__(self) -> int:
         return len(self.columns.document)
 
+    def counts_by_document(self) -> dict[str, int]:
+        """Return the number of passages of each document that has any, by document id.
+
+        Counted from the column of document numbers: reading a million passages takes seconds.
+        """
+        counts = np.bincount(self.columns.document, minlength=len(self.documents))
+        ids = self.documents.columns.ids
+        return {ids.get(i): int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+
+    def positions_of(self, doc_id: str) -> np.ndarray:
+        """Return the positions of a document's passages (none for an unknown document)."""
+        at = self.documents.position(doc_id)
+        return np.zeros(0, dtype=np.int64) if at is None else np.flatnonzero(self.columns.document == at)
+
+    def find(self, passage_id: str) -> Passage | None:
+        """Return the passage with this id, or None.
+
+        A passage id is its document's id, "#" and a number: only that document's passages are
+        looked at.
+        """
+        ids = self.columns.passage_ids
+        for i in self.positions_of(passage_id.rpartition("#")[0]).tolist():
+            if ids.get(i) == passage_id:
+                return self[i]
+        return None
+
     def _record(self, i: int) -> Passage:
         if self.release:
             self.release.touch()

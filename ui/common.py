@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from bot import pipeline, present, store
@@ -66,38 +65,25 @@ def corpus_folder() -> Path | None:
 def passage_counts(bot: pipeline.Bot) -> Counter[str]:
     """Return the number of passages of each document, by document id."""
     passages = bot.passages
-    if not isinstance(passages, PassageTable):
-        return Counter(p.doc_id for p in passages)
-    # Counted from the column of document numbers: reading a million passages takes seconds.
-    counts = np.bincount(passages.columns.document, minlength=len(passages.documents))
-    ids = passages.documents.columns.ids
-    return Counter({ids.get(i): int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+    if isinstance(passages, PassageTable):
+        return Counter(passages.counts_by_document())
+    return Counter(p.doc_id for p in passages)
 
 
 def passage_count(bot: pipeline.Bot, doc_id: str) -> int:
     """Return the number of passages of one document (0 when the corpus has no such document)."""
     passages = bot.passages
-    if not isinstance(passages, PassageTable):
-        return sum(p.doc_id == doc_id for p in passages)
-    at = passages.documents.position(doc_id)
-    return 0 if at is None else int(np.count_nonzero(passages.columns.document == at))
+    if isinstance(passages, PassageTable):
+        return len(passages.positions_of(doc_id))
+    return sum(p.doc_id == doc_id for p in passages)
 
 
 def find_passage(bot: pipeline.Bot, passage_id: str) -> Passage | None:
     """Return the passage with this id, or None when the corpus has none (it may have changed)."""
     passages = bot.passages
-    if not isinstance(passages, PassageTable):
-        return next((p for p in passages if p.passage_id == passage_id), None)
-    # A passage id is its document's id, "#" and a number: only that document's passages can
-    # hold it, and the column of document numbers finds them without reading the others.
-    at = passages.documents.position(passage_id.rpartition("#")[0])
-    if at is None:
-        return None
-    ids = passages.columns.passage_ids
-    for i in np.flatnonzero(passages.columns.document == at).tolist():
-        if ids.get(i) == passage_id:
-            return passages[i]
-    return None
+    if isinstance(passages, PassageTable):
+        return passages.find(passage_id)
+    return next((p for p in passages if p.passage_id == passage_id), None)
 
 
 def filter_documents(documents: Iterable[Document], text: str) -> list[Document]:
