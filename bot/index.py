@@ -33,6 +33,12 @@ _SAMPLE = 512
 _EXACT_POSTINGS = 50_000
 _POOL = 100
 
+# Names of one thing, as a search gets them: each group's alternatives, each a list of terms
+# ("baclofen" and "Lioresal": (("baclof",), ("lioresal",))).
+Groups = Sequence[Sequence[Sequence[str]]]
+# The same, as positions in a search's list of distinct known terms.
+Grouping = tuple[tuple[tuple[int, ...], ...], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class IndexState:
@@ -256,9 +262,14 @@ class Index:
         return 0.0 if i is None else float(self.state.idf[i])
 
     def _query(
-        self, terms: Sequence[str], weights: Sequence[float] | None
-    ) -> tuple[list[int], list[float], float]:
-        """Return the known terms' ids and summed weights, in order of first use, and the base."""
+        self, terms: Sequence[str], weights: Sequence[float] | None, groups: Groups = ()
+    ) -> tuple[list[int], list[float], float, Grouping]:
+        """Return the known terms' ids and summed weights, in order of first use, the base, and
+        the groups as positions in those lists.
+
+        A term belongs to the first group naming it; unknown terms are dropped; a group left
+        with fewer than two alternatives holding a known term is no group: its terms add up.
+        """
         weights = weights or [1.0] * len(terms)
         combined: dict[int, float] = {}
         base = 0.0
@@ -267,16 +278,55 @@ class Index:
             if i is not None:
                 combined[i] = combined.get(i, 0.0) + weight
                 base += weight * float(self.state.base[i])
-        return list(combined), list(combined.values()), base
+        term_ids = list(combined)
+        position = {i: j for j, i in enumerate(term_ids)}
+        claimed: set[int] = set()
+        grouping = []
+        for group in groups:
+            alternatives = []
+            taken: set[int] = set()
+            for alternative in group:
+                found = [position.get(self._term_ids.get(t, -1)) for t in alternative]
+                members = tuple(dict.fromkeys(j for j in found if j is not None and j not in claimed | taken))
+                if members:
+                    alternatives.append(members)
+                    taken.update(members)
+            if len(alternatives) > 1:
+                grouping.append(tuple(alternatives))
+                claimed |= taken
+        return term_ids, list(combined.values()), base, tuple(grouping)
 
-    def scores(self, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
-        """Return the score of every passage, equal to rank-bm25's `get_scores(terms)`."""
-        term_ids, query_weights, base = self._query(terms, weights)
-        scores = np.zeros(self.state.passage_count)
-        for i, weight in zip(term_ids, query_weights, strict=True):
-            lo, hi = self.state.ptr[i], self.state.ptr[i + 1]
-            scores[self.state.ids[lo:hi]] += weight * self.state.weights[lo:hi]
+    def scores(
+        self, terms: Sequence[str], weights: Sequence[float] | None = None, groups: Groups = ()
+    ) -> np.ndarray:
+        """Return the score of every passage, equal to rank-bm25's `get_scores(terms)`.
+
+        With groups (names of one thing), a passage scores each group's best alternative, not
+        their sum: the terms outside groups add up in query order, then each group's best.
+        BM25Plus's base, the same for every passage, still counts for every term.
+        """
+        term_ids, query_weights, base, grouping = self._query(terms, weights, groups)
+        scores = self._dense(term_ids, query_weights, grouping)
         return scores + base if base else scores
+
+    def _dense(self, term_ids: list[int], query_weights: list[float], grouping: Grouping) -> np.ndarray:
+        """Return every passage's score without the base, in one array."""
+        scores = np.zeros(self.state.passage_count)
+        grouped = _grouped(grouping)
+        for j, (i, weight) in enumerate(zip(term_ids, query_weights, strict=True)):
+            if j not in grouped:
+                ids, weights = self._postings(i)
+                scores[ids] += weight * weights
+        for group in grouping:
+            best = None
+            for alternative in group:
+                total = np.zeros(self.state.passage_count)
+                for j in alternative:
+                    ids, weights = self._postings(term_ids[j])
+                    total[ids] += query_weights[j] * weights
+                best = total if best is None else np.maximum(best, total, out=best)
+            scores += best
+        return scores
 
     def search(
         self,
@@ -284,23 +334,26 @@ class Index:
         weights: Sequence[float] | None = None,
         top_k: int = 5,
         document_weight: float = 0.0,
+        groups: Groups = (),
     ) -> tuple[Hit, ...]:
         """Return the best `top_k` passages holding at least one term, best first.
 
         Ties are broken by passage order, so results are the same on every run. A hit's score
-        equals `scores(terms, weights)` at its passage, plus `document_weight` times
-        `document_scores(terms, weights)` at its document when that weight is not 0.
+        equals `scores(terms, weights, groups)` at its passage, plus `document_weight` times
+        `document_scores(terms, weights, groups)` at its document when that weight is not 0.
         """
-        term_ids, query_weights, base = self._query(terms, weights)
+        term_ids, query_weights, base, grouping = self._query(terms, weights, groups)
         if not term_ids or top_k < 1:
             return ()
         if document_weight:
-            positions, values = self._blend(term_ids, query_weights, document_weight, top_k)
+            positions, values = self._blend(term_ids, query_weights, grouping, document_weight, top_k)
             if base:
                 values = values + base * (1 + document_weight)
         else:
-            found = self._prune(term_ids, query_weights, top_k)
-            positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
+            found = self._prune(term_ids, query_weights, grouping, top_k)
+            positions, values = (
+                found if found is not None else self._accumulate(term_ids, query_weights, grouping)
+            )
             if base:
                 values = values + base
         k = min(top_k, len(positions))
@@ -316,7 +369,12 @@ class Index:
         )
 
     def _blend(
-        self, term_ids: list[int], query_weights: list[float], document_weight: float, top_k: int
+        self,
+        term_ids: list[int],
+        query_weights: list[float],
+        grouping: Grouping,
+        document_weight: float,
+        top_k: int,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return passages holding a term with their blended scores (no base).
 
@@ -329,15 +387,14 @@ class Index:
         documents = self._documents()
         postings = sum(len(self._postings(i)[0]) for i in term_ids)
         if postings <= _EXACT_POSTINGS or not self._documents_in_order:
-            positions, values = self._accumulate(term_ids, query_weights)
-            blended = (
-                values
-                + document_weight * self._document_scores(term_ids, query_weights)[documents[positions]]
-            )
-            return positions, blended
+            positions, values = self._accumulate(term_ids, query_weights, grouping)
+            by_document = self._document_scores(term_ids, query_weights, grouping)
+            return positions, values + document_weight * by_document[documents[positions]]
         pool = max(_POOL, top_k)
-        found = self._prune(term_ids, query_weights, pool)
-        positions, values = found if found is not None else self._accumulate(term_ids, query_weights)
+        found = self._prune(term_ids, query_weights, grouping, pool)
+        positions, values = (
+            found if found is not None else self._accumulate(term_ids, query_weights, grouping)
+        )
         if len(positions) > pool:
             positions = positions[np.argpartition(-values, pool - 1)[:pool]]
         # Every passage of those documents, in order: each document's passages are one run.
@@ -347,32 +404,35 @@ class Index:
         sizes = ends - firsts
         members = np.repeat(firsts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
         runs = np.cumsum(sizes) - sizes  # where each document's passages start in `members`
-        own = np.zeros(len(members))
-        by_document = np.zeros(len(named))
         held = np.zeros(len(members), dtype=bool)
+        own_parts, document_parts = [], []
         for i, w in zip(term_ids, query_weights, strict=True):
             ids, weights = self._postings(i)
             slot = np.searchsorted(ids, members)
             has = ids.take(slot, mode="clip") == members
             found_weights = np.where(has, weights.take(slot, mode="clip"), 0.0)
-            own += w * found_weights
+            own_parts.append(w * found_weights)
             held |= has
             # As `_document_scores`: the document's best passage for the term, never below 0.
-            by_document += w * np.maximum(np.maximum.reduceat(found_weights, runs), 0.0)
+            document_parts.append(w * np.maximum(np.maximum.reduceat(found_weights, runs), 0.0))
+        own = _combine(own_parts, grouping)
+        by_document = _combine(document_parts, grouping)
         blended = own + document_weight * np.repeat(by_document, sizes)
         return members[held], blended[held]
 
-    def document_scores(self, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+    def document_scores(
+        self, terms: Sequence[str], weights: Sequence[float] | None = None, groups: Groups = ()
+    ) -> np.ndarray:
         """Return each document's score: what one passage holding each term as well as the
         document's best passage for that term holds it would score.
 
         A document that answers a question in one passage and names its topic in another
         (a brand name only in the overview, "Valium" in one section and "opioids" in the next)
-        scores as if one passage held both. Documents are numbered in order of their first
-        passage.
+        scores as if one passage held both. Of a group of names of one thing, the document's
+        best alternative counts. Documents are numbered in order of their first passage.
         """
-        term_ids, query_weights, base = self._query(terms, weights)
-        return self._document_scores(term_ids, query_weights) + base
+        term_ids, query_weights, base, grouping = self._query(terms, weights, groups)
+        return self._document_scores(term_ids, query_weights, grouping) + base
 
     def _documents(self) -> np.ndarray:
         """Return each passage's document number (documents numbered by first passage)."""
@@ -394,13 +454,21 @@ class Index:
             self._document_numbers = numbers
         return numbers
 
-    def _document_scores(self, term_ids: list[int], query_weights: list[float]) -> np.ndarray:
-        """Return each document's sum over terms of its passages' largest weight (no base)."""
+    def _document_scores(
+        self, term_ids: list[int], query_weights: list[float], grouping: Grouping = ()
+    ) -> np.ndarray:
+        """Return each document's sum over terms of its passages' largest weight (no base), each
+        group counting its best alternative."""
         documents = self._documents()
         if not len(documents):
             return np.zeros(0)
-        totals = np.zeros(int(documents[-1] if self._documents_in_order else documents.max()) + 1)
-        for i, w in zip(term_ids, query_weights, strict=True):
+        size = int(documents[-1] if self._documents_in_order else documents.max()) + 1
+        grouped = _grouped(grouping)
+        totals = np.zeros(size)
+        parts: list[np.ndarray | None] = []
+        for j, (i, w) in enumerate(zip(term_ids, query_weights, strict=True)):
+            part = totals if j not in grouped else np.zeros(size)
+            parts.append(None if j not in grouped else part)
             ids, weights = self._postings(i)
             if not len(ids):
                 continue
@@ -410,21 +478,26 @@ class Index:
             if self._documents_in_order:
                 # Postings are in passage order, so each document's passages are one run.
                 starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
-                totals[owners[starts]] += w * np.maximum(np.maximum.reduceat(weights, starts), 0.0)
+                part[owners[starts]] += w * np.maximum(np.maximum.reduceat(weights, starts), 0.0)
             else:
-                best = np.zeros_like(totals)
+                best = np.zeros(size)
                 np.maximum.at(best, owners, weights)
-                totals += w * best
+                part += w * best
+        for group in grouping:
+            totals += _best_alternative(parts, group)
         return totals
 
     def _postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.state.ptr[i], self.state.ptr[i + 1]
         return self.state.ids[lo:hi], self.state.weights[lo:hi]
 
-    def _accumulate(self, term_ids: list[int], query_weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    def _accumulate(
+        self, term_ids: list[int], query_weights: list[float], grouping: Grouping = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return every passage holding a term (ascending) and its score without the base.
 
-        Scores add up term by term in query order, as `scores` and rank-bm25 add them.
+        Scores add up term by term in query order, as `scores` and rank-bm25 add them (the
+        terms of groups after the others, as `scores` adds them).
         """
         postings = [self._postings(i) for i in term_ids]
         if len(postings) == 1:
@@ -433,7 +506,14 @@ class Index:
         total = sum(len(ids) for ids, _ in postings)
         if total < _SPARSE_SHARE * self.state.passage_count:
             positions = _union([ids for ids, _ in postings])
-            return positions, self._score(positions, term_ids, query_weights)
+            return positions, self._score(positions, term_ids, query_weights, grouping)
+        if grouping:
+            scores = self._dense(term_ids, query_weights, grouping)
+            held = np.zeros(self.state.passage_count, dtype=bool)
+            for ids, _ in postings:
+                held[ids] = True
+            positions = np.flatnonzero(held)
+            return positions, scores[positions]
         scores = np.zeros(self.state.passage_count)
         held = np.zeros(self.state.passage_count, dtype=bool)
         for (ids, weights), w in zip(postings, query_weights, strict=True):
@@ -442,24 +522,36 @@ class Index:
         positions = np.flatnonzero(held)
         return positions, scores[positions]
 
-    def _score(self, positions: np.ndarray, term_ids: list[int], query_weights: list[float]) -> np.ndarray:
+    def _score(
+        self,
+        positions: np.ndarray,
+        term_ids: list[int],
+        query_weights: list[float],
+        grouping: Grouping = (),
+    ) -> np.ndarray:
         """Return the scores (without the base) of distinct passages, given in ascending order.
 
         Each term's postings and the passages are matched by binary search of the shorter
         list in the longer one.
         """
         values = np.zeros(len(positions))
-        for i, w in zip(term_ids, query_weights, strict=True):
+        grouped = _grouped(grouping)
+        parts: list[np.ndarray | None] = []
+        for j, (i, w) in enumerate(zip(term_ids, query_weights, strict=True)):
+            part = values if j not in grouped else np.zeros(len(positions))
+            parts.append(None if j not in grouped else part)
             ids, weights = self._postings(i)
             # A slot past the end is clipped to the last value, which then does not match.
             if len(ids) <= len(positions):
                 slot = np.searchsorted(positions, ids)
                 held = positions.take(slot, mode="clip") == ids
-                values[slot[held]] += w * weights[held]
+                part[slot[held]] += w * weights[held]
             else:
                 slot = np.searchsorted(ids, positions)
                 held = ids.take(slot, mode="clip") == positions
-                values[held] += w * weights[slot[held]]
+                part[held] += w * weights[slot[held]]
+        for group in grouping:
+            values += _best_alternative(parts, group)
         return values
 
     def _scratch(self) -> np.ndarray:
@@ -470,7 +562,7 @@ class Index:
         return scratch
 
     def _prune(
-        self, term_ids: list[int], query_weights: list[float], top_k: int
+        self, term_ids: list[int], query_weights: list[float], grouping: Grouping, top_k: int
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Return passages that include the top `top_k`, with their scores; or None.
 
@@ -478,7 +570,8 @@ class Index:
         terms give a floor under the k-th best score. A passage whose terms' largest weights
         add up to less than the floor cannot reach the top, so only the postings of the other,
         essential, terms bring candidates. Needs weights that are never negative; returns None
-        when there is nothing to gain.
+        when there is nothing to gain. A group scores at most the sum of its terms' largest
+        weights, so the bounds hold for groups too.
         """
         state = self.state
         if len(term_ids) < 2 or min(query_weights) <= 0 or any(state.idf[i] < 0 for i in term_ids):
@@ -505,7 +598,7 @@ class Index:
         positions = _union(sample)
         if len(positions) < top_k:
             return None
-        values = self._score(positions, term_ids, query_weights)
+        values = self._score(positions, term_ids, query_weights, grouping)
         floor = float(np.partition(values, len(values) - top_k)[len(values) - top_k])
         # Terms whose largest weights add up below the floor (with room for rounding) are not
         # essential; the others are.
@@ -520,19 +613,50 @@ class Index:
         # A binary search costs about three times a dense array's add and reset (measured).
         if 3 * sum(min(candidates, n) for n in lengths) <= sum(lengths):
             positions = _union([postings[j][0] for j in essential])
-            return positions, self._score(positions, term_ids, query_weights)
+            return positions, self._score(positions, term_ids, query_weights, grouping)
         # Many candidates: add every term's weights into a dense array, then keep the passages
-        # of essential terms that reach the floor. Scores add up in the same order as above.
+        # of essential terms that reach the floor. Scores add up in the same order as above;
+        # with groups, the sum is a bound and the passages kept are scored exactly.
         scratch = self._scratch()
         try:
             for (ids, weights), w in zip(postings, query_weights, strict=True):
                 scratch[ids] += w * weights
             found = np.concatenate([postings[j][0] for j in essential])
             positions = _union([found[scratch[found] >= floor]])
+            if grouping:
+                return positions, self._score(positions, term_ids, query_weights, grouping)
             return positions, scratch[positions]
         finally:
             for ids, _ in postings:
                 scratch[ids] = 0.0
+
+
+def _grouped(grouping: Grouping) -> set[int]:
+    """Return the positions of the terms that belong to a group."""
+    return {j for group in grouping for alternative in group for j in alternative}
+
+
+def _best_alternative(parts: Sequence[np.ndarray | None], group: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """Return, element by element, the largest of the group's alternatives' sums of parts."""
+    best = None
+    for alternative in group:
+        total = np.zeros_like(parts[alternative[0]])
+        for j in alternative:
+            total += parts[j]
+        best = total if best is None else np.maximum(best, total, out=best)
+    return best
+
+
+def _combine(parts: list[np.ndarray], grouping: Grouping) -> np.ndarray:
+    """Return the sum of the parts outside groups, in order, plus each group's best alternative."""
+    grouped = _grouped(grouping)
+    total = np.zeros_like(parts[0])
+    for j, part in enumerate(parts):
+        if j not in grouped:
+            total += part
+    for group in grouping:
+        total += _best_alternative(parts, group)
+    return total
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:

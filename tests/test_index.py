@@ -317,3 +317,176 @@ def test_document_weight_on_many_postings_scores_the_documents_of_the_best_passa
     if max(pool, top_k) >= len(terms):
         # The pool holds every passage: the same hits as scoring them all.
         assert pooled == exact[:top_k]
+
+
+# --- groups: names of one thing score their best alternative, not their sum -----------------
+
+
+@st.composite
+def grouped_queries(draw, letters: str = "abcdefghz"):
+    """A query, its weights, and disjoint groups of its distinct terms in alternatives."""
+    query = draw(st.lists(st.sampled_from(letters), min_size=1, max_size=6))
+    weights = draw(st.lists(st.sampled_from([0.25, 0.5, 1.0, 2.0]), min_size=len(query), max_size=len(query)))
+    distinct = list(dict.fromkeys(query))
+    slots = draw(
+        st.lists(
+            st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=len(distinct), max_size=len(distinct)
+        )
+    )
+    groups: dict[int, dict[int, list[str]]] = {}
+    for term, (group, alternative) in zip(distinct, slots, strict=True):
+        if group:
+            groups.setdefault(group, {}).setdefault(alternative, []).append(term)
+    return query, weights, [list(alternatives.values()) for alternatives in groups.values()]
+
+
+def _grouped_by_hand(index, query, weights, groups, chosen, documents=None) -> np.ndarray:
+    """Each passage's score (each document's, given passage documents) by the definition: the
+    terms outside groups add up, each group adds its best alternative's sum, bases add up."""
+    combined: dict[str, float] = {}
+    for term, weight in zip(query, weights, strict=True):
+        if term in index:
+            combined[term] = combined.get(term, 0.0) + weight
+
+    def base(term: str) -> float:
+        return index.idf(term) * chosen.bm25_delta if chosen.variant == "bm25plus" else 0.0
+
+    def part(term: str) -> np.ndarray:
+        own = index.scores([term]) - base(term)
+        if documents is None:
+            return combined[term] * own
+        best = np.zeros(max(documents) + 1)
+        for p in index.passages_with(term).tolist():
+            best[documents[p]] = max(best[documents[p]], own[p])
+        return combined[term] * best
+
+    total = np.zeros(len(index) if documents is None else max(documents) + 1)
+    grouped: set[str] = set()
+    for group in groups:
+        alternatives = [[t for t in alternative if t in combined] for alternative in group]
+        alternatives = [a for a in alternatives if a]
+        if len(alternatives) > 1:
+            total += np.max([sum(part(t) for t in a) for a in alternatives], axis=0)
+            grouped.update(t for a in alternatives for t in a)
+    for term in combined:
+        if term not in grouped:
+            total += part(term)
+    return total + sum(w * base(t) for t, w in combined.items())
+
+
+@given(
+    passages=st.lists(
+        st.tuples(st.integers(0, 3), st.lists(st.sampled_from("abcdefgh"), max_size=10)),
+        min_size=4,
+        max_size=20,
+    ).filter(lambda ps: any(t for _, t in ps)),
+    asked=grouped_queries(),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    document_weight=st.sampled_from([0.0, 0.25, 2.0]),
+    top_k=st.integers(1, 8),
+)
+@settings(max_examples=300, deadline=None)
+def test_groups_score_their_best_alternative_on_any_corpus(passages, asked, variant, document_weight, top_k):
+    query, weights, groups = asked
+    ordered = sorted(passages, key=lambda p: p[0])
+    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
+    documents = [numbers[d] for d, _ in ordered]
+    terms = [t for _, t in ordered]
+    chosen = Settings(variant=variant)
+    index = Index.build(_records(documents), terms, chosen)
+    scores = index.scores(query, weights, groups)
+    assert np.allclose(scores, _grouped_by_hand(index, query, weights, groups, chosen), rtol=0, atol=1e-9)
+    by_document = index.document_scores(query, weights, groups)
+    expected_documents = _grouped_by_hand(index, query, weights, groups, chosen, documents)
+    assert np.allclose(by_document, expected_documents, rtol=0, atol=1e-9)
+    blended = scores + document_weight * by_document[documents] if document_weight else scores
+    held = np.array([any(t in p for t in query) for p in terms])
+    expected = _ranked(blended, held, top_k)
+    hits = index.search(query, weights, top_k=top_k, document_weight=document_weight, groups=groups)
+    assert [h.passage.passage_id for h in hits] == [f"d{documents[p]}#{p}" for p, _ in expected]
+    assert np.allclose([h.score for h in hits], [s for _, s in expected], rtol=0, atol=1e-9)
+
+
+def test_search_with_groups_scores_as_scores_does_when_pruning(zipf_index):
+    # Common and rare words, so that MaxScore prunes, with some of them grouped.
+    _, index = zipf_index
+    rng = np.random.default_rng(13)
+    for _ in range(150):
+        query = list(dict.fromkeys(f"w{int(r) - 1}" for r in rng.zipf(1.2, size=rng.integers(3, 8))))
+        if len(query) < 3:
+            continue
+        groups = [[[query[0]], [query[-1]]]] if rng.random() < 0.5 else [[[query[0]], query[1:3]]]
+        weights = rng.choice([0.5, 1.0], size=len(query)).tolist()
+        scores = index.scores(query, weights, groups)
+        held = np.zeros(len(scores), dtype=bool)
+        for term in query:
+            held[index.passages_with(term)] = True
+        for top_k in (1, 10):
+            expected = _ranked(scores, held, top_k)
+            hits = index.search(query, weights, top_k=top_k, groups=groups)
+            assert [(h.passage.passage_id, h.score) for h in hits] == [(f"d#{p}", s) for p, s in expected]
+
+
+@given(
+    passages=st.lists(
+        st.tuples(st.integers(0, 4), st.lists(st.sampled_from(list("abcdef")), max_size=6)),
+        min_size=1,
+        max_size=14,
+    ).filter(lambda ps: any(t for _, t in ps)),
+    asked=grouped_queries("abcdefg"),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    pool=st.integers(1, 20),
+    top_k=st.integers(1, 6),
+)
+@settings(max_examples=200, deadline=None)
+def test_groups_on_many_postings_score_as_when_every_passage_is_weighed(
+    passages, asked, variant, pool, top_k
+):
+    from unittest import mock
+
+    import bot.index
+
+    query, weights, groups = asked
+    ordered = sorted(passages, key=lambda p: p[0])
+    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
+    documents = [numbers[d] for d, _ in ordered]
+    terms = [t for _, t in ordered]
+    index = Index.build(_records(documents), terms, Settings(variant=variant))
+    exact = index.search(query, weights, top_k=len(terms), document_weight=0.5, groups=groups)
+    expected = {h.passage.passage_id: h.score for h in exact}
+    with mock.patch.object(bot.index, "_EXACT_POSTINGS", 0), mock.patch.object(bot.index, "_POOL", pool):
+        pooled = index.search(query, weights, top_k=top_k, document_weight=0.5, groups=groups)
+    assert all(h.score == expected[h.passage.passage_id] for h in pooled)
+    assert [h.score for h in pooled] == sorted((h.score for h in pooled), reverse=True)
+    if max(pool, top_k) >= len(terms):
+        assert pooled == exact[:top_k]
+
+
+def test_a_passage_naming_a_thing_twice_does_not_outrank_the_answer():
+    # "Why do people misuse Zorvex?": the overview names it by both names, the answer by one.
+    terms = [
+        ["zorvex", "quinopril", "overview", "tablet"],
+        ["zorvex", "misuse", "reasons", "sleep"],
+        ["lemtane", "overview", "nerve", "tablet"],
+        ["farbitol", "dose", "skin", "weekly"],
+    ]
+    index = Index.build(_records([0, 1, 2, 3]), terms, Settings())
+    query, weights = ["zorvex", "misuse", "quinopril"], [1.0, 1.0, 1.0]
+    summed = [h.passage.passage_id for h in index.search(query, weights, top_k=2)]
+    grouped = [
+        h.passage.passage_id
+        for h in index.search(query, weights, top_k=2, groups=[[["zorvex"], ["quinopril"]]])
+    ]
+    assert summed[0] == "d0#0"
+    assert grouped[0] == "d1#1"
+
+
+def test_a_group_of_one_known_alternative_adds_up_and_a_term_belongs_to_its_first_group(zipf_index):
+    _, index = zipf_index
+    query = ["w3", "w40", "w7"]
+    plain = index.scores(query)
+    # "nosuchterm" is unknown: the group has one alternative left, so it is no group.
+    assert np.array_equal(index.scores(query, groups=[[["w3"], ["nosuchterm"]]]), plain)
+    first = index.scores(query, groups=[[["w3"], ["w40"]]])
+    assert np.array_equal(index.scores(query, groups=[[["w3"], ["w40"]], [["w40"], ["w7"]]]), first)
+    assert not np.array_equal(first, plain)
