@@ -35,6 +35,8 @@ class Settings:
     aliases: bool = True
     spelling: bool = True
     question_words: bool = True
+    # A word and its aliases ("baclofen", "Lioresal") score as one: the best of them, not the sum.
+    alias_groups: bool = True
     # A passage's score plus this share of its document's (each query term at its best passage
     # of the document): the other passages of the document a question names rank higher.
     document_weight: float = 0.25
@@ -81,6 +83,7 @@ class Settings:
                 "max_unknown_focus",
                 "spelling",
                 "question_words",
+                "alias_groups",
                 "document_weight",
             )
         }

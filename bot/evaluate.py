@@ -25,7 +25,7 @@ import numpy as np
 from bot.analysis import collapse, normalize
 from bot.config import Settings
 from bot.errors import QuestionsFileError, SettingsError
-from bot.pipeline import Bot, ask, build
+from bot.pipeline import Bot, ask, build, search
 from bot.query import MAX_QUESTION_CHARS
 from bot.read import read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Passage, Problem
@@ -962,7 +962,7 @@ def _rankings(
     """
     n = depth * 4
     while True:
-        hits = bot.index.search(answer.query.terms, answer.query.weights, n, bot.settings.document_weight)
+        hits = search(bot, answer.query, n)
         best: dict[str, float] = {}
         for hit in hits:
             best.setdefault(hit.passage.doc_id, hit.score)

@@ -335,6 +335,11 @@ def _modified(path: Path) -> str:
     return stamp.isoformat(timespec="seconds")
 
 
+def search(bot: Bot, query: Query, top_k: int) -> tuple[Hit, ...]:
+    """Return the best `top_k` passages for what a question searches, with the bot's settings."""
+    return bot.index.search(query.terms, query.weights, top_k, bot.settings.document_weight, query.groups)
+
+
 def ask(
     bot: Bot, question: str, conversation: Conversation | None = None, top_k: int | None = None
 ) -> tuple[Answer, Conversation]:
@@ -358,7 +363,7 @@ def ask(
     if previous:
         turn, shown = previous
         query = turn.query
-        hits = bot.index.search(query.terms, query.weights, top_k + len(shown), bot.settings.document_weight)
+        hits = search(bot, query, top_k + len(shown))
         hits = tuple(
             dataclasses.replace(h, rank=rank)
             for rank, h in enumerate((h for h in hits if h.passage.passage_id not in shown), start=1)
@@ -370,7 +375,7 @@ def ask(
     else:
         context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
         query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)
-        hits = bot.index.search(query.terms, query.weights, top_k, bot.settings.document_weight)
+        hits = search(bot, query, top_k)
         answer = answer_from(cleaned, query, hits)
     turn = Turn(cleaned, answer.query, answer)
     return answer, Conversation(conversation.turns + (turn,))

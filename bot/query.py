@@ -216,6 +216,9 @@ def build_query(
         terms.extend(own)
         weights.extend([FRAMING_WEIGHT if word in framing_words() else 1.0] * len(own))
     expansions: list[str] = []
+    # A passage naming a thing twice ("baclofen (Lioresal)") is no more about it than one naming
+    # it once: the index scores the best of a word's names, not their sum.
+    names: dict[str, list[tuple[str, ...]]] = {}
     for word, other in lexicon.synonyms(used_words) if settings.aliases or lexicon.groups else ():
         extra = [t for w in other for t in word_terms(w, settings)]
         new = [t for t in extra if t not in terms]
@@ -225,6 +228,8 @@ def build_query(
         # ("Parafon Forte" for "chlorzoxazone"), so names do not drown the rest of the question.
         weights.extend([1.0 / max(1, len(extra))] * len(new))
         expansions.extend(w for w in other if w not in expansions)
+        if new and settings.alias_groups:
+            names.setdefault(word, [tuple(word_terms(word, settings))]).append(tuple(new))
     context_words = []
     borrowed = []
     for word, weight in context:
@@ -258,4 +263,5 @@ def build_query(
         expansions=tuple(expansions),
         concepts=tuple((w, tuple(dict.fromkeys(ts))) for w, ts in concepts.items()),
         borrowed=tuple(borrowed),
+        groups=tuple(tuple(alternatives) for alternatives in names.values()),
     )

@@ -127,7 +127,8 @@ class Query:
     `expansions` list the words added from aliases, synonyms and question words (how people
     ask mapped to the words answers use); `concepts` each content word
     with the terms that satisfy it; `borrowed` the words taken from earlier turns of a
-    conversation, with their weights.
+    conversation, with their weights. `groups` hold the names of one thing (a word's own
+    terms, then each alias's added terms): a passage scores the best of them, not their sum.
     """
 
     text: str
@@ -137,6 +138,7 @@ class Query:
     expansions: tuple[str, ...] = ()
     concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     borrowed: tuple[tuple[str, float], ...] = ()
+    groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

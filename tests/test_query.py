@@ -6,7 +6,7 @@ import pytest
 from conftest import write_corpus
 
 from bot import Settings, ask, load
-from bot.analysis import words
+from bot.analysis import word_terms, words
 from bot.query import answer_words, clean_question, learn_aliases, question_words
 
 
@@ -160,3 +160,42 @@ def test_shipped_question_words_are_a_short_list_of_complete_rules():
     rules = question_words()
     assert 25 <= len(rules) <= 60
     assert all(asked and answered for asked, answered in rules)
+
+
+# --- names of one thing: the best of a word's names counts, not their sum ---------------------
+
+ZORVEX = {
+    "zorvex.md": (
+        "# Zorvex (quinopril)\n\n"
+        "Zorvex (quinopril) is a tablet for nerve pain, taken twice a day.\n\n"
+        "## Dosing\n\n"
+        "The usual dose of quinopril is 10 mg twice a day.\n"
+    ),
+    "sedatives.md": (
+        "# Sedatives\n\n"
+        "People misuse zorvex for its calming effect, often after a prescription for sleep.\n\n"
+        "## Sleep\n\n"
+        "Sleep hygiene comes before any sedative.\n"
+    ),
+    "lemtane.md": "# Lemtane\n\nLemtane is a tablet for muscle spasm, taken once a day.\n",
+}
+
+
+def test_a_word_and_its_learned_alias_are_one_group(tmp_path):
+    bot = load(write_corpus(tmp_path, ZORVEX), use_cache=False)
+    query = ask(bot, "Why do people misuse Zorvex?")[0].query
+    zorvex, quinopril = word_terms("zorvex", bot.settings), word_terms("quinopril", bot.settings)
+    assert query.groups == ((tuple(zorvex), tuple(quinopril)),)
+    # A corrected word is grouped with its aliases as the word it became.
+    assert ask(bot, "Why do people misuse zorvexx?")[0].query.groups == query.groups
+    # Both names typed: each counts on its own.
+    assert ask(bot, "Is Zorvex the same as quinopril?")[0].query.groups == ()
+    summed = load(tmp_path, Settings(alias_groups=False), use_cache=False)
+    assert ask(summed, "Why do people misuse Zorvex?")[0].query.groups == ()
+
+
+def test_the_passage_that_answers_outranks_one_naming_the_thing_twice(tmp_path):
+    bot = load(write_corpus(tmp_path, ZORVEX), use_cache=False)
+    answer, _ = ask(bot, "Why do people misuse Zorvex?")
+    assert answer.hits[0].passage.doc_id == "sedatives"
+    assert "calming effect" in answer.quotes[0].text
