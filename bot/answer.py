@@ -156,8 +156,8 @@ def extract_answer(
     # means the documents never speak of it, however well the topic matches.
     # Words borrowed from earlier turns are context, not what this question asks.
     borrowed = dict(query.borrowed)
-    title_terms = set(analyze(hits[0].passage.doc_title, settings))
-    focus = [c for c in concepts if not c.framing and not c.terms & title_terms and c.word not in borrowed]
+    top_title = set(analyze(hits[0].passage.doc_title, settings))
+    focus = [c for c in concepts if not c.framing and not c.terms & top_title and c.word not in borrowed]
     focus_weight = sum(c.weight for c in focus)
     unknown = sum(c.weight for c in focus if not c.in_corpus)
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
@@ -197,6 +197,20 @@ def extract_answer(
             for entry in candidates
             if any(c.terms & context_terms[entry[0].passage.passage_id] for c in own)
         ]
+    # And from the passages that speak most of the question's topics: its words that name a
+    # document among the hits, by any of their names ("chlorzoxazone" of "Chlorzoxazone
+    # (Parafon Forte)"). "The highest dose of chlorzoxazone" is not answered by another
+    # medicine's highest dose, however well that sentence matches "highest dose".
+    every_title = set().union(*title_terms.values())
+    topics = [c for c in concepts if c.in_corpus and not c.framing and c.terms & every_title]
+    if topics and candidates:
+
+        def on_topic(entry: tuple[Hit, Sentence, set[str]]) -> float:
+            around = context_terms[entry[0].passage.passage_id]
+            return sum(c.weight for c in topics if c.terms & around)
+
+        most = max(map(on_topic, candidates))
+        candidates = [entry for entry in candidates if on_topic(entry) >= most]
     best_score = hits[0].score or 1.0
     wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(query.text or question)]
     scored = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import write_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import QuestionError, ask
+from bot import QuestionError, ask, load
 
 
 def _quoted(answer) -> str:
@@ -105,3 +106,37 @@ def test_any_question_gets_an_answer_or_an_abstention(seed_bot, question):
     assert len(answer.quotes) <= 3
     for quote in answer.quotes:
         assert seed_bot.documents[quote.doc_id].text[quote.start : quote.end] == quote.text
+
+
+TOPICS = {
+    "zorvex.md": (
+        "# Zorvex (quinopril)\n\n"
+        "Zorvex is a tablet for nerve pain.\n\n"
+        "## Dosing\n\n"
+        "Treatment starts at 250 mg three times a day. "
+        "The dose may be raised to 750 mg three or four times a day.\n"
+    ),
+    "lemtane.md": (
+        "# Lemtane\n\n"
+        "Lemtane is a tablet for muscle spasm.\n\n"
+        "## Dosing\n\n"
+        "Some people need 100 mg four times a day, which is the highest dose the label allows.\n"
+    ),
+    "farbitol.md": "# Farbitol\n\nFarbitol is a cream for dry skin, used once a day.\n",
+}
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [["What is the highest dose of Zorvex?"], ["What is Zorvex?", "What is its highest dose?"]],
+    ids=["named", "follow-up"],
+)
+def test_quotes_come_from_passages_about_the_question_topic(tmp_path, turns):
+    # Lemtane's sentence says "highest dose" in so many words; it is still not Zorvex's dose.
+    bot = load(write_corpus(tmp_path, TOPICS), use_cache=False)
+    conversation = None
+    for question in turns:
+        answer, conversation = ask(bot, question, conversation)
+    assert not answer.abstained
+    assert {q.doc_id for q in answer.quotes} == {"zorvex"}
+    assert any("750 mg" in q.text for q in answer.quotes)
