@@ -20,7 +20,7 @@ import numpy as np
 from bot import store
 from bot.analysis import PassageEncoder, analyze, analyze_many
 from bot.answer import extract_answer, no_more_prompt
-from bot.chunk import check_markers, chunk_document
+from bot.chunk import check_markers, passage_sentences
 from bot.config import Settings
 from bot.conversation import context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
@@ -111,9 +111,10 @@ def _chunk_documents(
     problems: list[Problem] = []
     for number in numbers:
         document = documents[number]
-        chunks = chunk_document(document, settings)
-        problems.extend(check_markers(document, chunks))
-        builder.add(number, document, chunks)
+        passages = list(passage_sentences(document, settings))
+        cited = ((start, markers) for _, sentences in passages for start, _, _, markers in sentences)
+        problems.extend(check_markers(document, cited))
+        builder.add_sentences(number, document.doc_id, passages)
     return builder.finish(), problems
 
 

@@ -419,6 +419,32 @@ class PassageColumnsBuilder:
                 self.marker_count.append(len(s.markers))
                 self.markers.extend(s.markers)
 
+    def add_sentences(
+        self,
+        number: int,
+        doc_id: str,
+        passages: Iterable[tuple[str, Sequence[tuple[int, int, int, tuple[str, ...]]]]],
+    ) -> None:
+        """Add the passages of the document at position `number`, as the chunker finds them.
+
+        Each passage is its section's heading and its sentences, each sentence its start, end,
+        the end of its raw text (which ends the passage when it is the last) and its markers.
+        The passages are numbered '<doc_id>#1', '#2'... as `chunk_document` numbers them.
+        """
+        for count, (heading, sentences) in enumerate(passages, start=1):
+            self.passage_ids.append(f"{doc_id}#{count}")
+            self.sections.append(heading)
+            self.document.append(number)
+            self.start.append(sentences[0][0])
+            self.end.append(sentences[-1][2])
+            self.sentence_count.append(len(sentences))
+            for start, end, _, markers in sentences:
+                self.sentence_start.append(start)
+                self.sentence_end.append(end)
+                self.marker_count.append(len(markers))
+                if markers:
+                    self.markers.extend(markers)
+
     def finish(self) -> PassageColumns:
         """Return the columns of every passage added."""
         return PassageColumns(
