@@ -192,19 +192,28 @@ def analyze_many(texts: Iterable[str], settings: Settings) -> Iterator[tuple[lis
 # takes that decision itself, and leaves every other case to Punkt: faster by several times on
 # ordinary prose, and tests/test_analysis.py checks that it splits exactly as Punkt does.
 _SPACE_CLASS = "[ \t\n\r\f\v]"
-_PLAIN_WORD = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+# A word as Punkt reads it, one token: letters and digits joined by inner hyphens or periods
+# ("stiff-man", "2.5", "U.S").
+_PLAIN_WORD = r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*"
+# A word that may follow a boundary: its first letter is all Punkt looks at, and inner
+# hyphens and apostrophes ("Follow-up", "It's") make no period that could end a sentence.
+_NEXT_WORD = r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*"
 # A context as Punkt hands it to `text_contains_sentbreak`: word, mark, white space, next word.
-_PLAIN_CONTEXT = re.compile(rf"({_PLAIN_WORD})([.?!]){_SPACE_CLASS}+([A-Za-z0-9]+)[,;:]?")
+_PLAIN_CONTEXT = re.compile(rf"({_PLAIN_WORD})([.?!]){_SPACE_CLASS}+({_NEXT_WORD})[,;:]?")
 # In ASCII text: every place Punkt considers a boundary (its `period_context_re`; its white
 # space is these six characters, not \x1c-\x1f as for `re`), and the plain ones: after white
-# space, a word or a run ending in a closing bracket or quote (then "." is a token of its own),
-# the mark, white space, and a next word (maybe with ",;:." after it), "-" or "(word)".
+# space, a word (maybe after "(", a token of its own) or a run ending in a closing bracket or
+# quote (then "." is a token of its own), the mark, white space, and a next word (maybe with
+# ",;:." after it), "-" or "(word)".
 _CANDIDATE = re.compile(rf"[.?!](?=[)\";}}\]*:@'({{\[?!]|{_SPACE_CLASS}+[^ \t\n\r\f\v])")
-_PREVIOUS = re.compile(rf"(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]")
+_PREVIOUS = re.compile(rf"\(?(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]")
 _FOLLOWING = re.compile(
-    rf"{_SPACE_CLASS}+(?P<next>[A-Za-z0-9]+[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
+    rf"{_SPACE_CLASS}+(?P<next>{_NEXT_WORD}[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
 )
-_NUMBER = re.compile(r"[0-9][0-9-]*")
+# Punkt's numbers (its "##number##" type), as plain words.
+_NUMBER = re.compile(r"[0-9][0-9.-]*")
+# White space other than " ": most texts have none, and one `rfind` then finds the last space.
+_OTHER_SPACE = re.compile("[\t\n\r\f\v]")
 
 
 def _plain_break(word: str, mark: str, following: str, abbreviations: set[str]) -> bool:
@@ -236,12 +245,13 @@ class _SentenceSplitter(PunktSentenceTokenizer):
         if not text.isascii():
             return None
         abbreviations = self._params.abbrev_types
+        spaces = " \t\n\r\f\v" if _OTHER_SPACE.search(text) else " "
         slices = []
         start = 0
         previous = 0  # just after the previous candidate
         for candidate in _CANDIDATE.finditer(text):
             mark_at = candidate.start()
-            space = max(text.rfind(c, previous, mark_at) for c in " \t\n\r\f\v")
+            space = max(text.rfind(c, previous, mark_at) for c in spaces)
             if space < 0 and previous > 0:
                 return None  # the word before reaches back to the previous mark
             before = _PREVIOUS.fullmatch(text, space + 1, mark_at)
