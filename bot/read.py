@@ -183,10 +183,15 @@ def split_markers(sentence: str, known: frozenset[str] = frozenset()) -> tuple[i
 def _may_hold_markers(text: str) -> bool:
     """Return False when no marker form can match: most sentences, which then need no search.
 
-    Every form ends the text with a digit, "]" or ")" (then maybe one of ".!?"), or holds a "[".
+    Every form ends the text with a digit, "]" or ")" (then maybe one of ".!?"), or holds a "[";
+    a ")" closes numbers, so a digit (any that `\\d` matches) stands before it.
     """
     end = text[:-1] if text[-1:] in ".!?" else text
-    return end.rstrip(" \t")[-1:] in _MARKER_ENDS or "[" in text
+    end = end.rstrip(" \t")
+    last = end[-1:]
+    if last == ")":
+        return end[-2:-1].isdecimal() or "[" in text
+    return last in _MARKER_ENDS or "[" in text
 
 
 def _search_markers(text: str, known: frozenset[str]) -> tuple[int, tuple[str, ...]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED, write_corpus
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot import CorpusNotFoundError, DuplicateDocumentError, EmptyCorpusError, read_corpus
 from bot.errors import CorpusFormatError
@@ -105,6 +107,27 @@ def test_bare_numbers_are_markers_only_when_the_references_list_them():
     assert split_markers("The dose rose to 80 mg 12.", frozenset({"1", "2"})) == (26, ())
     length, markers = split_markers("The dose rose 2.", frozenset({"1", "2"}))
     assert markers == ("2",)
+
+
+@given(
+    sentence=st.text(alphabet=st.sampled_from([*"ab19 .,;!?()[]-\t", "\u0663", "\uff11"]), max_size=40),
+    known=st.frozensets(st.sampled_from(["1", "2", "9", "19"])),
+)
+@settings(max_examples=500, deadline=None)
+def test_marker_shortcut_agrees_with_the_full_search_around_parentheses(sentence, known):
+    """Only a parenthesis after a digit, any digit `\\d` matches, may close a marker."""
+    from bot.read import _search_markers
+
+    end = sentence.rstrip()
+    end = (end[:-1] if end[-1:] in ".!?" else end).rstrip(" \t")
+    assume(end[-1:].isascii())  # bare numbers count as markers in ASCII digits only
+    assert split_markers(sentence, known) == _search_markers(sentence.rstrip(), known)
+
+
+def test_parentheses_after_any_digit_are_markers():
+    assert split_markers("A study (\u0663).") == (7, ("\u0663",))
+    assert split_markers("Bronchiectasis (kon-JEN-ih-tal).") == (32, ())
+    assert split_markers("See the trials (2, 3).") == (14, ("2", "3"))
 
 
 def test_markdown_front_matter_title_and_headings():
