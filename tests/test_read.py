@@ -286,6 +286,25 @@ def test_beir_bad_lines_name_the_line(tmp_path, line, message):
         read_corpus(path)
 
 
+def test_reading_a_beir_corpus_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    import gc
+
+    good, bad = tmp_path / "corpus.jsonl", tmp_path / "bad" / "corpus.jsonl"
+    good.write_text(json.dumps({"_id": "d1", "title": "Gout", "text": "Gout is arthritis."}) + "\n")
+    bad.parent.mkdir()
+    bad.write_text(good.read_text() + "{not json\n")
+    assert gc.isenabled()
+    assert len(read_corpus(good).documents) == 1 and gc.isenabled()
+    with pytest.raises(CorpusFormatError, match="corpus.jsonl:2: json"):
+        read_corpus(bad)
+    assert gc.isenabled()  # turned back on after an error too
+    gc.disable()
+    try:
+        assert len(read_corpus(good).documents) == 1 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_readable_name():
     assert readable_name("dir/valium-diazepam_muscle.txt") == "Valium diazepam muscle"
 
