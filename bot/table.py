@@ -21,6 +21,8 @@ from bot.records import Document, Passage, Reference, Section, Sentence
 
 # Documents kept decoded: the ones answers are quoting from right now.
 _DECODED_DOCUMENTS = 256
+# `json.dumps(..., ensure_ascii=False)`, without making an encoder for each document.
+_DETAILS = json.JSONEncoder(ensure_ascii=False)
 
 
 class StringColumn(Sequence[str]):
@@ -187,13 +189,12 @@ class DocumentTable(_Table, Sequence[Document]):
         """Return a table of documents."""
         ids = [d.doc_id for d in documents]
         details = [
-            json.dumps(
+            _DETAILS.encode(
                 [
                     [[s.heading, s.start, s.end, s.level] for s in d.sections],
                     [[r.marker, r.text] for r in d.references],
                     [list(m) for m in d.metadata],
-                ],
-                ensure_ascii=False,
+                ]
             )
             for d in documents
         ]
