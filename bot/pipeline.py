@@ -231,7 +231,9 @@ def chunk_and_analyze(
     try:
         # A fresh worker for each run: a worker's memory is given back when its run ends.
         with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
-            parts = pool.map(_chunk_and_analyze_run, bounds, chunksize=1)
+            running = pool.map_async(_chunk_and_analyze_run, bounds, chunksize=1)
+            table = DocumentTable.of(documents)  # made meanwhile, here
+            parts = running.get()
     finally:
         gc.unfreeze()
         _FORKED = None
@@ -240,7 +242,7 @@ def chunk_and_analyze(
     analyses = [part for _, _, part in parts]
     del parts  # each run's arrays are freed as `_merge` joins them
     analyzed = _merge(analyses)
-    return PassageTable(columns, DocumentTable.of(documents)), tuple(problems), analyzed
+    return PassageTable(columns, table), tuple(problems), analyzed
 
 
 # Below this many documents, starting worker processes costs more than it saves.
