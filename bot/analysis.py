@@ -212,7 +212,7 @@ _FOLLOWING = re.compile(
 )
 # Punkt's numbers (its "##number##" type), as plain words.
 _NUMBER = re.compile(r"[0-9][0-9.-]*")
-# White space other than " ": most texts have none, and one `rfind` then finds the last space.
+# White space other than " ": most texts have none, and `rfind(" ")` then finds the last space.
 _OTHER_SPACE = re.compile("[\t\n\r\f\v]")
 
 
@@ -240,18 +240,26 @@ class _SentenceSplitter(PunktSentenceTokenizer):
             return super().text_contains_sentbreak(text)
         return _plain_break(*match.groups(), self._params.abbrev_types)
 
-    def plain_slices(self, text: str) -> list[tuple[int, int]] | None:
-        """Return Punkt's sentence slices of text when every boundary in it is plain, else None."""
+    def plain_spans(self, text: str) -> list[tuple[int, int]] | None:
+        """Return the spans of the sentences of text, white space excluded, when every boundary
+        in it is plain, else None.
+
+        Punkt's slices start at the word after a boundary and end at the mark, so only the
+        text's outer white space is left to exclude.
+        """
         if not text.isascii():
             return None
         abbreviations = self._params.abbrev_types
-        spaces = " \t\n\r\f\v" if _OTHER_SPACE.search(text) else " "
-        slices = []
-        start = 0
+        only_spaces = _OTHER_SPACE.search(text) is None
+        spans = []
+        start = len(text) - len(text.lstrip())
         previous = 0  # just after the previous candidate
         for candidate in _CANDIDATE.finditer(text):
             mark_at = candidate.start()
-            space = max(text.rfind(c, previous, mark_at) for c in spaces)
+            if only_spaces:
+                space = text.rfind(" ", previous, mark_at)
+            else:
+                space = max(text.rfind(c, previous, mark_at) for c in " \t\n\r\f\v")
             if space < 0 and previous > 0:
                 return None  # the word before reaches back to the previous mark
             before = _PREVIOUS.fullmatch(text, space + 1, mark_at)
@@ -261,11 +269,13 @@ class _SentenceSplitter(PunktSentenceTokenizer):
             word = before["word"]
             # After a closing bracket or quote, Punkt's "." is a token of its own, a break.
             if word is None or _plain_break(word, text[mark_at], after["next"], abbreviations):
-                slices.append((start, mark_at + 1))
+                spans.append((start, mark_at + 1))
                 start = after.start("next")
             previous = mark_at + 1
-        slices.append((start, len(text.rstrip())))
-        return slices
+        end = len(text.rstrip())
+        if end > start:
+            spans.append((start, end))
+        return spans
 
 
 class _Computed(dict[str, _V]):
@@ -330,8 +340,11 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
             yield left, right
         return
     splitter = _sentence_splitter()
-    slices = splitter.plain_slices(text)
-    for start, end in splitter.span_tokenize(text) if slices is None else slices:
+    spans = splitter.plain_spans(text)
+    if spans is not None:
+        yield from spans
+        return
+    for start, end in splitter.span_tokenize(text):
         chunk = text[start:end]
         left = len(chunk) - len(chunk.lstrip())
         right = len(chunk.rstrip())
