@@ -54,14 +54,16 @@ def _units(text: str, section: Section) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _cut_long(start: int, end: int, text: str) -> Iterator[tuple[int, int]]:
+def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    pieces = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
         cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-        yield start, cut
+        pieces.append((start, cut))
         start = cut + 1 if text[cut : cut + 1] == " " else cut
     if end > start:
-        yield start, end
+        pieces.append((start, end))
+    return pieces
 
 
 # A sentence as the chunker finds it: start and end of its quotable text, end of its raw text
@@ -94,6 +96,16 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
+def _fits(text: str, sentences: list[SentenceSpan], words: int) -> bool:
+    """Return True when the sentences, counted one by one, hold at most `words` words.
+
+    One count of the text they span bounds the sum: a sentence boundary inside a word can
+    make two words of one, two boundaries between neighbours at most two more.
+    """
+    span = text[sentences[0][0] : sentences[-1][2]]
+    return _word_count(span) + 2 * (len(sentences) - 1) <= words
+
+
 def passage_sentences(document: Document, settings: Settings) -> Iterator[tuple[str, list[SentenceSpan]]]:
     """Yield each passage of a document, in order, as its section's heading and its sentences.
 
@@ -104,6 +116,9 @@ def passage_sentences(document: Document, settings: Settings) -> Iterator[tuple[
     known = frozenset(r.marker for r in document.references)
     for section in document.sections:
         sentences = sentences_of(document, section, known)
+        if sentences and _fits(text, sentences, settings.passage_words):
+            yield section.heading, sentences
+            continue
         first = 0
         while first < len(sentences):
             last = first

@@ -224,3 +224,52 @@ def test_markers_missing_from_the_references_are_reported_with_their_line():
     ]
     unlisted, _ = parse_document(text.split("## References")[0], "u.md")
     assert check_markers(unlisted, [(0, ("4",))]) == []  # no References section: nothing to check
+
+
+def _packed_one_by_one(document, chosen):
+    """Passages as (heading, sentences), each sentence's words counted one by one."""
+    from bot.chunk import sentences_of
+
+    known = frozenset(r.marker for r in document.references)
+    passages = []
+    for section in document.sections:
+        sentences = sentences_of(document, section, known)
+        counts = [len(document.text[s:raw].split()) for s, _, raw, _ in sentences]
+        first = 0
+        while first < len(sentences):
+            last, words = first, counts[first]
+            while last + 1 < len(sentences) and words + counts[last + 1] <= chosen.passage_words:
+                last += 1
+                words += counts[last]
+            passages.append((section.heading, sentences[first : last + 1]))
+            if last + 1 >= len(sentences):
+                break
+            first = max(first + 1, last + 1 - chosen.passage_overlap)
+    return passages
+
+
+_LONG_WORDS = st.lists(
+    st.one_of(
+        st.sampled_from(["Dose.", "A b c.", "# Part", "", "- item one 2.", "x" * 1600, "y" * 700 + " z."]),
+        st.text(alphabet=st.sampled_from("ab .\n"), max_size=60),
+    ),
+    max_size=12,
+)
+
+
+@given(lines=_LONG_WORDS | _LINES, size=st.integers(min_value=10, max_value=60), overlap=st.integers(0, 2))
+@settings(max_examples=200, deadline=None)
+def test_passages_pack_sentences_as_counted_one_by_one(lines, size, overlap):
+    from bot.chunk import passage_sentences
+
+    document, _ = parse_document("\n".join(lines), "any.md")
+    chosen = Settings(passage_words=size, passage_overlap=overlap)
+    assert list(passage_sentences(document, chosen)) == _packed_one_by_one(document, chosen)
+
+
+def test_a_section_that_fits_is_one_passage_and_one_that_does_not_is_cut(seed_document):
+    from bot.chunk import passage_sentences
+
+    for size in (10, 60, 120, 400):
+        chosen = Settings(passage_words=size)
+        assert list(passage_sentences(seed_document, chosen)) == _packed_one_by_one(seed_document, chosen)
