@@ -526,6 +526,20 @@ def _cycle_collection_paused() -> Iterator[None]:
         gc.enable()
 
 
+_JSON = json.JSONDecoder()
+
+
+def _json_line(line: str) -> object:
+    """Return `json.loads(line)`: sooner for a line that is one value and JSON's white space."""
+    try:
+        value, end = _JSON.raw_decode(line)
+    except json.JSONDecodeError:
+        return json.loads(line)  # maybe white space first; else it raises the same error
+    if line[end:].strip(" \t\n\r"):
+        return json.loads(line)  # raises "Extra data"
+    return value
+
+
 def read_beir(path: Path) -> Corpus:
     """Read a BEIR corpus.jsonl: one JSON object per line with `_id`, `title` and `text`."""
     documents = []
@@ -536,7 +550,7 @@ def read_beir(path: Path) -> Corpus:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = _json_line(line)
             except json.JSONDecodeError as err:
                 raise CorpusFormatError(str(path), number, "json", err.msg) from err
             if not isinstance(record, dict):
@@ -579,11 +593,13 @@ def read_corpus(path: str | os.PathLike[str]) -> Corpus:
     else:
         document, problems = read_document(root, root.name)
         corpus = Corpus(str(root), (document,) if document else (), tuple(problems))
-    seen: dict[str, str] = {}
-    for document in corpus.documents:
-        if document.doc_id in seen:
-            raise DuplicateDocumentError(document.doc_id, seen[document.doc_id], document.path)
-        seen[document.doc_id] = document.path
+    ids = [document.doc_id for document in corpus.documents]
+    if len(set(ids)) < len(ids):
+        seen: dict[str, str] = {}
+        for document in corpus.documents:
+            if document.doc_id in seen:
+                raise DuplicateDocumentError(document.doc_id, seen[document.doc_id], document.path)
+            seen[document.doc_id] = document.path
     if not corpus.documents:
         reason = "no .txt or .md document could be read"
         if corpus.problems:

@@ -305,6 +305,40 @@ def test_reading_a_beir_corpus_leaves_the_cycle_collector_as_it_found_it(tmp_pat
         gc.enable()
 
 
+def _loads_or_error(load, line):
+    try:
+        return load(line)
+    except json.JSONDecodeError as err:
+        return ("error", err.msg, err.pos)
+
+
+@given(
+    line=st.sampled_from(['{"_id": "a", "text": "b"}', "[1, 2]", '"s"', "3", "{}", ""])
+    .flatmap(
+        lambda value: st.tuples(
+            st.sampled_from(["", " ", "\t", "\n", "\x0b", "\u2028"]),
+            st.just(value),
+            st.sampled_from(["", "\n", " \n", "\r\n", "\x0b\n", " x", ", {}", "}"]),
+        )
+    )
+    .map("".join)
+    | st.text(alphabet=st.sampled_from('{}[]":, \t\nab1\\'), max_size=20)
+)
+@settings(max_examples=400, deadline=None)
+def test_a_corpus_line_decodes_as_json_loads_decodes_it(line):
+    from bot.read import _json_line
+
+    assert _loads_or_error(_json_line, line) == _loads_or_error(json.loads, line)
+
+
+def test_beir_duplicate_ids_name_the_first_two_lines(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    records = [("a", "One."), ("b", "Two."), ("c", "Three."), ("b", "Again."), ("a", "Again.")]
+    path.write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in records))
+    with pytest.raises(DuplicateDocumentError, match="corpus.jsonl:4: document id 'b' .* corpus.jsonl:2"):
+        read_corpus(path)
+
+
 def test_readable_name():
     assert readable_name("dir/valium-diazepam_muscle.txt") == "Valium diazepam muscle"
 
