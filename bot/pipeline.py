@@ -220,7 +220,9 @@ def chunk_and_analyze(
     Documents are chunked and analyzed independently of each other: each worker takes runs of
     consecutive documents, and the runs are joined in order, so the result is the same as in one
     process. Workers are forked (they read the corpus without copying it through a pipe); where
-    processes cannot be forked, or the corpus is small, all is done in this process.
+    processes cannot be forked, or the corpus is small, all is done in this process. The workers
+    also find the name pairs of their documents (`AnalyzedPassages.aliases`), and this process
+    makes the table of documents meanwhile.
     """
     documents = corpus.documents
     if workers <= 1 or len(documents) < PARALLEL_MIN_DOCUMENTS or "fork" not in mp.get_all_start_methods():
