@@ -221,8 +221,7 @@ def chunk_and_analyze(
     consecutive documents, and the runs are joined in order, so the result is the same as in one
     process. Workers are forked (they read the corpus without copying it through a pipe); where
     processes cannot be forked, or the corpus is small, all is done in this process. The workers
-    also find the name pairs of their documents (`AnalyzedPassages.aliases`), and this process
-    makes the table of documents meanwhile.
+    also find the name pairs of their documents (`AnalyzedPassages.aliases`).
     """
     documents = corpus.documents
     if workers <= 1 or len(documents) < PARALLEL_MIN_DOCUMENTS or "fork" not in mp.get_all_start_methods():
@@ -238,9 +237,7 @@ def chunk_and_analyze(
     try:
         # A fresh worker for each run: a worker's memory is given back when its run ends.
         with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
-            running = pool.map_async(_chunk_and_analyze_run, bounds, chunksize=1)
-            table = DocumentTable.of(documents)  # made meanwhile, here
-            parts = running.get()
+            parts = pool.map(_chunk_and_analyze_run, bounds, chunksize=1)
     finally:
         gc.unfreeze()
         _FORKED = None
@@ -251,7 +248,7 @@ def chunk_and_analyze(
     analyses = [part for _, _, part, _ in parts]
     del parts  # each run's arrays are freed as `_merge` joins them
     analyzed = dataclasses.replace(_merge(analyses), aliases=aliases)
-    return PassageTable(columns, table), tuple(problems), analyzed
+    return PassageTable(columns, DocumentTable.of(documents)), tuple(problems), analyzed
 
 
 # Below this many documents, starting worker processes costs more than it saves.
