@@ -210,6 +210,9 @@ _PREVIOUS = re.compile(rf"\(?(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]
 _FOLLOWING = re.compile(
     rf"{_SPACE_CLASS}+(?P<next>{_NEXT_WORD}[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
 )
+# Or after the mark: closing brackets and quotes, white space and more text. Punkt then decides
+# from the first closer alone, and moves the closers into the sentence that ends there.
+_CLOSING = re.compile(rf"(?P<closers>[)\"'\]}}]+){_SPACE_CLASS}+(?=[^ \t\n\r\f\v])")
 # Punkt's numbers (its "##number##" type), as plain words.
 _NUMBER = re.compile(r"[0-9][0-9.-]*")
 # White space other than " ": most texts have none, and `rfind(" ")` then finds the last space.
@@ -263,14 +266,21 @@ class _SentenceSplitter(PunktSentenceTokenizer):
             if space < 0 and previous > 0:
                 return None  # the word before reaches back to the previous mark
             before = _PREVIOUS.fullmatch(text, space + 1, mark_at)
-            after = _FOLLOWING.match(text, mark_at + 1)
-            if before is None or after is None:
+            if before is None:
                 return None
+            after = _FOLLOWING.match(text, mark_at + 1)
+            if after is not None:
+                following, end, next_start = after["next"], mark_at + 1, after.start("next")
+            else:
+                closing = _CLOSING.match(text, mark_at + 1)
+                if closing is None:
+                    return None
+                following, end, next_start = closing["closers"], closing.end("closers"), closing.end()
             word = before["word"]
             # After a closing bracket or quote, Punkt's "." is a token of its own, a break.
-            if word is None or _plain_break(word, text[mark_at], after["next"], abbreviations):
-                spans.append((start, mark_at + 1))
-                start = after.start("next")
+            if word is None or _plain_break(word, text[mark_at], following, abbreviations):
+                spans.append((start, end))
+                start = next_start
             previous = mark_at + 1
         end = len(text.rstrip())
         if end > start:

@@ -70,6 +70,22 @@ def test_sentence_spans_exclude_outer_space():
 
 # --- the sentence splitter's shortcut decides as Punkt does ---------------------------------
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'It is rare (see the table.) Most cases are mild. He said "stop." Then he left.',
+        "It was e.g.) not so. A J.) B went. Then 12.) c followed. And U.S.) Next came. Or x?) y.",
+        'Who? "Me?") Yes.',
+        "Closers at the end (end.)",
+        "Closers then no space.)x and more. Done.)  \n  Next",
+    ],
+)
+def test_sentence_spans_move_closing_brackets_and_quotes_as_punkt_does(text):
+    expected = [text[a:b].strip() for a, b in _plain_punkt().span_tokenize(text)]
+    assert [text[a:b] for a, b in sentence_spans(text)] == [e for e in expected if e]
+
+
 _PIECES = [
     "Dose", "dose", "e.g", "etc", "vs", "Dr", "mg", "J", "j", "A", "12", "2-10", "1-a", "x-ray",
     "Valium", "it", "U.S", "No", "no", "3", "ABC", "b-mg", "stiff-man", "_x", "\u00e9t\u00e9", "\u00c9",
