@@ -270,16 +270,16 @@ class _SentenceSplitter(PunktSentenceTokenizer):
                 return None
             after = _FOLLOWING.match(text, mark_at + 1)
             if after is not None:
-                following, end, next_start = after["next"], mark_at + 1, after.start("next")
+                following, stop, next_start = after["next"], mark_at + 1, after.start("next")
             else:
                 closing = _CLOSING.match(text, mark_at + 1)
                 if closing is None:
                     return None
-                following, end, next_start = closing["closers"], closing.end("closers"), closing.end()
+                following, stop, next_start = closing["closers"], closing.end("closers"), closing.end()
             word = before["word"]
             # After a closing bracket or quote, Punkt's "." is a token of its own, a break.
             if word is None or _plain_break(word, text[mark_at], following, abbreviations):
-                spans.append((start, end))
+                spans.append((start, stop))
                 start = next_start
             previous = mark_at + 1
         end = len(text.rstrip())
