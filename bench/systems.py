@@ -214,7 +214,9 @@ class Citebot:
             raise RuntimeError(
                 f"{len(documents.documents)} documents made {len(passages)} passages, not one each"
             )
-        lexicon = Lexicon(analyzed.word_counts, build_lexicon(documents, (), settings).groups)
+        lexicon = Lexicon(
+            analyzed.word_counts, build_lexicon(documents, (), settings, analyzed.aliases).groups
+        )
         titles = pipeline.topic_terms((d.title for d in documents.documents), lexicon, settings)
         documents = dataclasses.replace(documents, documents=passages.documents, problems=problems)
         timer.lap("analyze")

@@ -27,7 +27,7 @@ _V = TypeVar("_V")
 # "stiff-man", "2-10", "2.5" and "e.g" stay whole.
 _WORD_PATTERN = r"\w+(?:[-'.]\w+)*"
 _WORD = RegexpTokenizer(_WORD_PATTERN)
-_ASCII_WORD = re.compile(_WORD_PATTERN)
+_ASCII_WORD = re.compile(_WORD_PATTERN, re.ASCII)  # for ASCII text only: the same words, sooner
 
 # Punkt without training data knows no abbreviation; a period after these never ends a sentence.
 _ABBREVIATIONS = frozenset(
@@ -192,19 +192,31 @@ def analyze_many(texts: Iterable[str], settings: Settings) -> Iterator[tuple[lis
 # takes that decision itself, and leaves every other case to Punkt: faster by several times on
 # ordinary prose, and tests/test_analysis.py checks that it splits exactly as Punkt does.
 _SPACE_CLASS = "[ \t\n\r\f\v]"
-_PLAIN_WORD = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+# A word as Punkt reads it, one token: letters and digits joined by inner hyphens or periods
+# ("stiff-man", "2.5", "U.S").
+_PLAIN_WORD = r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*"
+# A word that may follow a boundary: its first letter is all Punkt looks at, and inner
+# hyphens and apostrophes ("Follow-up", "It's") make no period that could end a sentence.
+_NEXT_WORD = r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*"
 # A context as Punkt hands it to `text_contains_sentbreak`: word, mark, white space, next word.
-_PLAIN_CONTEXT = re.compile(rf"({_PLAIN_WORD})([.?!]){_SPACE_CLASS}+([A-Za-z0-9]+)[,;:]?")
+_PLAIN_CONTEXT = re.compile(rf"({_PLAIN_WORD})([.?!]){_SPACE_CLASS}+({_NEXT_WORD})[,;:]?")
 # In ASCII text: every place Punkt considers a boundary (its `period_context_re`; its white
 # space is these six characters, not \x1c-\x1f as for `re`), and the plain ones: after white
-# space, a word or a run ending in a closing bracket or quote (then "." is a token of its own),
-# the mark, white space, and a next word (maybe with ",;:." after it), "-" or "(word)".
+# space, a word (maybe after "(", a token of its own) or a run ending in a closing bracket or
+# quote (then "." is a token of its own), the mark, white space, and a next word (maybe with
+# ",;:." after it), "-" or "(word)".
 _CANDIDATE = re.compile(rf"[.?!](?=[)\";}}\]*:@'({{\[?!]|{_SPACE_CLASS}+[^ \t\n\r\f\v])")
-_PREVIOUS = re.compile(rf"(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]")
+_PREVIOUS = re.compile(rf"\(?(?P<word>{_PLAIN_WORD})|[^ \t\n\r\f\v.?!]*[)\]}}\"]")
 _FOLLOWING = re.compile(
-    rf"{_SPACE_CLASS}+(?P<next>[A-Za-z0-9]+[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
+    rf"{_SPACE_CLASS}+(?P<next>{_NEXT_WORD}[,;:.]?|-|\({_PLAIN_WORD}\)?[,;:.]?)(?:{_SPACE_CLASS}|\Z)"
 )
-_NUMBER = re.compile(r"[0-9][0-9-]*")
+# Or after the mark: closing brackets and quotes, white space and more text. Punkt then decides
+# from the first closer alone, and moves the closers into the sentence that ends there.
+_CLOSING = re.compile(rf"(?P<closers>[)\"'\]}}]+){_SPACE_CLASS}+(?=[^ \t\n\r\f\v])")
+# Punkt's numbers (its "##number##" type), as plain words.
+_NUMBER = re.compile(r"[0-9][0-9.-]*")
+# White space other than " ": most texts have none, and `rfind(" ")` then finds the last space.
+_OTHER_SPACE = re.compile("[\t\n\r\f\v]")
 
 
 def _plain_break(word: str, mark: str, following: str, abbreviations: set[str]) -> bool:
@@ -231,31 +243,49 @@ class _SentenceSplitter(PunktSentenceTokenizer):
             return super().text_contains_sentbreak(text)
         return _plain_break(*match.groups(), self._params.abbrev_types)
 
-    def plain_slices(self, text: str) -> list[tuple[int, int]] | None:
-        """Return Punkt's sentence slices of text when every boundary in it is plain, else None."""
+    def plain_spans(self, text: str) -> list[tuple[int, int]] | None:
+        """Return the spans of the sentences of text, white space excluded, when every boundary
+        in it is plain, else None.
+
+        Punkt's slices start at the word after a boundary and end at the mark, so only the
+        text's outer white space is left to exclude.
+        """
         if not text.isascii():
             return None
         abbreviations = self._params.abbrev_types
-        slices = []
-        start = 0
+        only_spaces = _OTHER_SPACE.search(text) is None
+        spans = []
+        start = len(text) - len(text.lstrip())
         previous = 0  # just after the previous candidate
         for candidate in _CANDIDATE.finditer(text):
             mark_at = candidate.start()
-            space = max(text.rfind(c, previous, mark_at) for c in " \t\n\r\f\v")
+            if only_spaces:
+                space = text.rfind(" ", previous, mark_at)
+            else:
+                space = max(text.rfind(c, previous, mark_at) for c in " \t\n\r\f\v")
             if space < 0 and previous > 0:
                 return None  # the word before reaches back to the previous mark
             before = _PREVIOUS.fullmatch(text, space + 1, mark_at)
-            after = _FOLLOWING.match(text, mark_at + 1)
-            if before is None or after is None:
+            if before is None:
                 return None
+            after = _FOLLOWING.match(text, mark_at + 1)
+            if after is not None:
+                following, stop, next_start = after["next"], mark_at + 1, after.start("next")
+            else:
+                closing = _CLOSING.match(text, mark_at + 1)
+                if closing is None:
+                    return None
+                following, stop, next_start = closing["closers"], closing.end("closers"), closing.end()
             word = before["word"]
             # After a closing bracket or quote, Punkt's "." is a token of its own, a break.
-            if word is None or _plain_break(word, text[mark_at], after["next"], abbreviations):
-                slices.append((start, mark_at + 1))
-                start = after.start("next")
+            if word is None or _plain_break(word, text[mark_at], following, abbreviations):
+                spans.append((start, stop))
+                start = next_start
             previous = mark_at + 1
-        slices.append((start, len(text.rstrip())))
-        return slices
+        end = len(text.rstrip())
+        if end > start:
+            spans.append((start, end))
+        return spans
 
 
 class _Computed(dict[str, _V]):
@@ -299,7 +329,7 @@ class PassageEncoder:
         term_ids.extend(self._heading_ids[heading])
         tokens = _tokens(text)
         term_ids.extend(chain.from_iterable(map(self._term_ids.__getitem__, tokens)))
-        word_ids.extend(set(map(self._word_id.__getitem__, set(tokens))))
+        word_ids.extend(set(map(self._word_id.__getitem__, tokens)))
         return len(term_ids) - before
 
 
@@ -320,8 +350,11 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
             yield left, right
         return
     splitter = _sentence_splitter()
-    slices = splitter.plain_slices(text)
-    for start, end in splitter.span_tokenize(text) if slices is None else slices:
+    spans = splitter.plain_spans(text)
+    if spans is not None:
+        yield from spans
+        return
+    for start, end in splitter.span_tokenize(text):
         chunk = text[start:end]
         left = len(chunk) - len(chunk.lstrip())
         right = len(chunk.rstrip())

@@ -7,7 +7,7 @@ sentences, and consecutive sentences are packed into passages of about `passage_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.analysis import sentence_spans
 from bot.config import Settings
@@ -54,34 +54,40 @@ def _units(text: str, section: Section) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _cut_long(start: int, end: int, text: str) -> Iterator[tuple[int, int]]:
+def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    pieces = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
         cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-        yield start, cut
+        pieces.append((start, cut))
         start = cut + 1 if text[cut : cut + 1] == " " else cut
     if end > start:
-        yield start, end
+        pieces.append((start, end))
+    return pieces
 
 
-def sentences_of(document: Document, section: Section) -> list[tuple[Sentence, int]]:
-    """Return the section's sentences, each with the end of its raw text (markers included)."""
+# A sentence as the chunker finds it: start and end of its quotable text, end of its raw text
+# (trailing markers included), and its markers. Chunking writes these straight into columns;
+# `chunk_document` makes them `Sentence` records.
+SentenceSpan = tuple[int, int, int, tuple[str, ...]]
+
+
+def sentences_of(document: Document, section: Section, known: frozenset[str]) -> list[SentenceSpan]:
+    """Return the section's sentences; `known` holds the markers of the document's references."""
     text = document.text
-    known = frozenset(r.marker for r in document.references)
-    result: list[tuple[Sentence, int]] = []
+    result: list[SentenceSpan] = []
     for unit_start, unit_end in _units(text, section):
-        unit: list[tuple[Sentence, int]] = []
+        unit: list[SentenceSpan] = []
         for rel_start, rel_end in sentence_spans(text[unit_start:unit_end]):
             for start, end in _cut_long(unit_start + rel_start, unit_start + rel_end, text):
                 length, markers = split_markers(text[start:end], known)
                 if length == 0 and unit:
                     # A lone marker after the last full stop ("... therapy. 2") cites the
                     # sentence before it.
-                    previous, _ = unit[-1]
-                    merged = tuple(dict.fromkeys(previous.markers + markers))
-                    unit[-1] = (Sentence(previous.start, previous.end, merged), end)
+                    first, last, _, previous = unit[-1]
+                    unit[-1] = (first, last, end, tuple(dict.fromkeys(previous + markers)))
                 elif length > 0:
-                    unit.append((Sentence(start, start + length, markers), end))
+                    unit.append((start, start + length, end, markers))
         result.extend(unit)
     return result
 
@@ -90,57 +96,79 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-def chunk_document(document: Document, settings: Settings) -> tuple[Passage, ...]:
-    """Cut a document into passages; ids are '<doc_id>#<n>', stable for an unchanged document."""
-    passages: list[Passage] = []
+def _fits(text: str, sentences: list[SentenceSpan], words: int) -> bool:
+    """Return True when the sentences, counted one by one, hold at most `words` words.
+
+    One count of the text they span bounds the sum: a sentence boundary inside a word can
+    make two words of one, two boundaries between neighbours at most two more.
+    """
+    span = text[sentences[0][0] : sentences[-1][2]]
+    return _word_count(span) + 2 * (len(sentences) - 1) <= words
+
+
+def passage_sentences(document: Document, settings: Settings) -> Iterator[tuple[str, list[SentenceSpan]]]:
+    """Yield each passage of a document, in order, as its section's heading and its sentences.
+
+    Consecutive sentences of a section are packed while their words (markers included) number
+    at most `passage_words`; a sentence longer than that is a passage of its own.
+    """
+    text = document.text
+    known = frozenset(r.marker for r in document.references)
     for section in document.sections:
-        sentences = sentences_of(document, section)
+        sentences = sentences_of(document, section, known)
+        if sentences and _fits(text, sentences, settings.passage_words):
+            yield section.heading, sentences
+            continue
         first = 0
         while first < len(sentences):
             last = first
-            words = _word_count(document.text[sentences[first][0].start : sentences[first][1]])
+            words = _word_count(text[sentences[first][0] : sentences[first][2]])
             while last + 1 < len(sentences):
-                sentence, raw_end = sentences[last + 1]
-                more = _word_count(document.text[sentence.start : raw_end])
+                start, _, raw_end, _ = sentences[last + 1]
+                more = _word_count(text[start:raw_end])
                 if words + more > settings.passage_words:
                     break
                 words += more
                 last += 1
-            start = sentences[first][0].start
-            end = sentences[last][1]
-            passages.append(
-                Passage(
-                    passage_id=f"{document.doc_id}#{len(passages) + 1}",
-                    doc_id=document.doc_id,
-                    doc_title=document.title,
-                    doc_path=document.path,
-                    section=section.heading,
-                    start=start,
-                    end=end,
-                    text=document.text[start:end],
-                    sentences=tuple(s for s, _ in sentences[first : last + 1]),
-                )
-            )
+            yield section.heading, sentences[first : last + 1]
             if last + 1 >= len(sentences):
                 break
             first = max(first + 1, last + 1 - settings.passage_overlap)
+
+
+def chunk_document(document: Document, settings: Settings) -> tuple[Passage, ...]:
+    """Cut a document into passages; ids are '<doc_id>#<n>', stable for an unchanged document."""
+    passages: list[Passage] = []
+    for heading, sentences in passage_sentences(document, settings):
+        start, end = sentences[0][0], sentences[-1][2]
+        passages.append(
+            Passage(
+                passage_id=f"{document.doc_id}#{len(passages) + 1}",
+                doc_id=document.doc_id,
+                doc_title=document.title,
+                doc_path=document.path,
+                section=heading,
+                start=start,
+                end=end,
+                text=document.text[start:end],
+                sentences=tuple(Sentence(s, e, markers) for s, e, _, markers in sentences),
+            )
+        )
     return tuple(passages)
 
 
-def check_markers(document: Document, passages: tuple[Passage, ...]) -> list[Problem]:
-    """Return a problem for each marker that the document's References section does not list."""
+def check_markers(document: Document, sentences: Iterable[tuple[int, tuple[str, ...]]]) -> list[Problem]:
+    """Return a problem for each marker of these sentences, given as (start, markers), that the
+    document's References section does not list (none when it has no References section)."""
     if not document.references:
         return []
     known = {r.marker for r in document.references}
     problems = []
-    for passage in passages:
-        for sentence in passage.sentences:
-            for marker in sentence.markers:
-                if marker not in known:
-                    line = document.text.count("\n", 0, sentence.start) + 1
-                    problems.append(
-                        Problem(
-                            document.path, line, f"marker [{marker}] has no entry in the References section"
-                        )
-                    )
+    for start, markers in sentences:
+        for marker in markers:
+            if marker not in known:
+                line = document.text.count("\n", 0, start) + 1
+                problems.append(
+                    Problem(document.path, line, f"marker [{marker}] has no entry in the References section")
+                )
     return problems

@@ -20,11 +20,11 @@ import numpy as np
 from bot import store
 from bot.analysis import PassageEncoder, analyze, analyze_many
 from bot.answer import extract_answer, no_more_prompt
-from bot.chunk import check_markers, chunk_document
+from bot.chunk import check_markers, passage_sentences
 from bot.config import Settings
 from bot.conversation import context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
-from bot.query import Lexicon, build_lexicon, build_query, clean_question
+from bot.query import Lexicon, build_lexicon, build_query, clean_question, learn_aliases
 from bot.read import read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Hit, Passage, Problem, Query, Turn
 from bot.table import (
@@ -111,18 +111,24 @@ def _chunk_documents(
     problems: list[Problem] = []
     for number in numbers:
         document = documents[number]
-        chunks = chunk_document(document, settings)
-        problems.extend(check_markers(document, chunks))
-        builder.add(number, document, chunks)
+        passages = list(passage_sentences(document, settings))
+        cited = ((start, markers) for _, sentences in passages for start, _, _, markers in sentences)
+        problems.extend(check_markers(document, cited))
+        builder.add_sentences(number, document.doc_id, passages)
     return builder.finish(), problems
 
 
 @dataclass(frozen=True, slots=True)
 class AnalyzedPassages:
-    """Every passage's terms as ids, and how many passages use each word (for spelling)."""
+    """Every passage's terms as ids, and how many passages use each word (for spelling).
+
+    `aliases` are the name pairs `learn_aliases` finds in the documents, when the workers that
+    chunk a large corpus found them; None when `build_lexicon` is left to find them.
+    """
 
     encoded: EncodedPassages
     word_counts: tuple[tuple[str, int], ...]
+    aliases: tuple[tuple[str, ...], ...] | None = None
 
 
 def analyze_passages(corpus: Corpus, passages: PassageTable, settings: Settings) -> AnalyzedPassages:
@@ -214,7 +220,8 @@ def chunk_and_analyze(
     Documents are chunked and analyzed independently of each other: each worker takes runs of
     consecutive documents, and the runs are joined in order, so the result is the same as in one
     process. Workers are forked (they read the corpus without copying it through a pipe); where
-    processes cannot be forked, or the corpus is small, all is done in this process.
+    processes cannot be forked, or the corpus is small, all is done in this process. The workers
+    also find the name pairs of their documents (`AnalyzedPassages.aliases`).
     """
     documents = corpus.documents
     if workers <= 1 or len(documents) < PARALLEL_MIN_DOCUMENTS or "fork" not in mp.get_all_start_methods():
@@ -234,11 +241,13 @@ def chunk_and_analyze(
     finally:
         gc.unfreeze()
         _FORKED = None
-    columns = concatenate_columns([columns for columns, _, _ in parts])
-    problems = [*corpus.problems, *(p for _, found, _ in parts for p in found)]
-    analyses = [part for _, _, part in parts]
+    columns = concatenate_columns([columns for columns, _, _, _ in parts])
+    problems = [*corpus.problems, *(p for _, found, _, _ in parts for p in found)]
+    # In order of first use, run after run, as `learn_aliases` finds them in one pass.
+    aliases = tuple(dict.fromkeys(pair for _, _, _, found in parts for pair in found))
+    analyses = [part for _, _, part, _ in parts]
     del parts  # each run's arrays are freed as `_merge` joins them
-    analyzed = _merge(analyses)
+    analyzed = dataclasses.replace(_merge(analyses), aliases=aliases)
     return PassageTable(columns, DocumentTable.of(documents)), tuple(problems), analyzed
 
 
@@ -248,12 +257,17 @@ PARALLEL_MIN_DOCUMENTS = 20_000
 _FORKED: tuple[Corpus, Settings] | None = None
 
 
-def _chunk_and_analyze_run(bounds: tuple[int, int]) -> tuple[PassageColumns, list[Problem], _Analyzed]:
-    """In a worker: chunk and analyze documents lo..hi-1 of the shared corpus."""
+def _chunk_and_analyze_run(
+    bounds: tuple[int, int],
+) -> tuple[PassageColumns, list[Problem], _Analyzed, list[tuple[str, ...]]]:
+    """In a worker: chunk and analyze documents lo..hi-1 of the shared corpus, and find the
+    name pairs their texts write (when settings learn aliases)."""
     assert _FORKED is not None
     corpus, settings = _FORKED
-    columns, problems = _chunk_documents(corpus.documents, range(*bounds), settings)
-    return columns, problems, _analyze_columns(corpus.documents, columns, settings)
+    documents = corpus.documents
+    columns, problems = _chunk_documents(documents, range(*bounds), settings)
+    aliases = learn_aliases(documents[n].text for n in range(*bounds)) if settings.aliases else []
+    return columns, problems, _analyze_columns(documents, columns, settings), aliases
 
 
 # Word ids are counted in batches of this many: a list of every passage's words would be large.
@@ -271,7 +285,7 @@ def _add_counts(counts: np.ndarray, word_ids: array[int], words: int) -> np.ndar
 def build(corpus: Corpus, settings: Settings, workers: int = 1) -> Bot:
     """Chunk, analyze and index a corpus (no I/O), chunking and analyzing in `workers` processes."""
     passages, problems, analyzed = chunk_and_analyze(corpus, settings, workers)
-    lexicon = Lexicon(analyzed.word_counts, build_lexicon(corpus, (), settings).groups)
+    lexicon = Lexicon(analyzed.word_counts, build_lexicon(corpus, (), settings, analyzed.aliases).groups)
     title_terms = topic_terms((d.title for d in corpus.documents), lexicon, settings)
     # From here on the documents are read from their table: when the caller keeps no other
     # reference, the records read from disk are freed before the index takes its memory.

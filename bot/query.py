@@ -147,14 +147,22 @@ def learn_aliases(texts: Iterable[str]) -> list[tuple[str, ...]]:
     return list(pairs)
 
 
-def build_lexicon(corpus: Corpus, passages: Sequence[Passage], settings: Settings) -> Lexicon:
-    """Learn word counts and synonym groups from the corpus and its synonyms file."""
+def build_lexicon(
+    corpus: Corpus,
+    passages: Sequence[Passage],
+    settings: Settings,
+    aliases: Iterable[tuple[str, ...]] | None = None,
+) -> Lexicon:
+    """Learn word counts and synonym groups from the corpus and its synonyms file.
+
+    `aliases` are the pairs `learn_aliases` finds in the corpus's texts, when already found.
+    """
     counts: Counter[str] = Counter()
     for passage in passages:
         counts.update({w for w in words(passage.text) if w.isalpha() and len(w) >= 3})
     groups: list[tuple[tuple[str, ...], ...]] = []
     if settings.aliases:
-        for a, b in learn_aliases(d.text for d in corpus.documents):
+        for a, b in learn_aliases(d.text for d in corpus.documents) if aliases is None else aliases:
             groups.append(((a,), (b,)))
     for line in corpus.synonyms:
         items = tuple(tuple(words(item)) for item in line)

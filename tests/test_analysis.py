@@ -70,9 +70,26 @@ def test_sentence_spans_exclude_outer_space():
 
 # --- the sentence splitter's shortcut decides as Punkt does ---------------------------------
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'It is rare (see the table.) Most cases are mild. He said "stop." Then he left.',
+        "It was e.g.) not so. A J.) B went. Then 12.) c followed. And U.S.) Next came. Or x?) y.",
+        'Who? "Me?") Yes.',
+        "Closers at the end (end.)",
+        "Closers then no space.)x and more. Done.)  \n  Next",
+    ],
+)
+def test_sentence_spans_move_closing_brackets_and_quotes_as_punkt_does(text):
+    expected = [text[a:b].strip() for a, b in _plain_punkt().span_tokenize(text)]
+    assert [text[a:b] for a, b in sentence_spans(text)] == [e for e in expected if e]
+
+
 _PIECES = [
     "Dose", "dose", "e.g", "etc", "vs", "Dr", "mg", "J", "j", "A", "12", "2-10", "1-a", "x-ray",
     "Valium", "it", "U.S", "No", "no", "3", "ABC", "b-mg", "stiff-man", "_x", "\u00e9t\u00e9", "\u00c9",
+    "It's", "Follow-up", "2.5", "P.A.D", "a.b-c", "3.x", "e.g-x", "(i.e", "(J", "(3",
 ]  # fmt: skip
 _MARKS = [".", "?", "!", "..", ".)", '."', ";", ","]
 _GAPS = [" ", "  ", "\n", "\n\n", "\t", "\r\n", "\u00a0", " \u2028 ", "", "\x1c", " \x1f", "\x0b"]
@@ -117,9 +134,10 @@ def test_sentence_spans_match_punkt_on_any_text(pieces):
 _WORDS = [
     "Dose", "dose", "e.g", "etc", "vs", "Dr", "mg", "J", "j", "A", "12", "2-10", "x-ray", "it", "U.S",
     "No", "3", "(x.)", "(abc)", "(kon-JEN)", "-", "(CDC)", "word)", '"word"', "[1]", "(see", "it's", "--",
-    "(a.b)", "{x}", "'q'", "1a",
+    "(a.b)", "{x}", "'q'", "1a", "Follow-up", "It's", "x-ray's", "2.5", "P.A.D", "(i.e", "(J", "(12",
+    "(U.S", "o'", "1.2.3-4", "(2.5)", "*See", "http://a.b/c", "Inc", "46,XX", "coli)", "HIV/AIDS",
 ]  # fmt: skip
-_ENDS = ["", "", "", ".", ".", "?", "!", ",", ";", ":", ").", ".)", "..."]
+_ENDS = ["", "", "", ".", ".", "?", "!", ",", ";", ":", ").", ".)", "...", '."', '?")', ".:", "?!"]
 
 
 @given(

@@ -166,3 +166,110 @@ def test_any_text_chunks_into_passages_inside_sections(lines, size):
         )
         for sentence in passage.sentences:
             assert passage.start <= sentence.start < sentence.end <= passage.end
+
+
+def _columns_both_ways(documents, chosen):
+    """Return the passage columns built from `chunk_document`'s records and from its sentences."""
+    from bot.chunk import passage_sentences
+    from bot.table import PassageColumnsBuilder
+
+    from_records, from_sentences = PassageColumnsBuilder(), PassageColumnsBuilder()
+    for number, document in enumerate(documents):
+        from_records.add(number, document, chunk_document(document, chosen))
+        from_sentences.add_sentences(number, document.doc_id, passage_sentences(document, chosen))
+    return from_records.finish(), from_sentences.finish()
+
+
+def _assert_same_columns(one, other):
+    for name in one.__dataclass_fields__:
+        a, b = getattr(one, name), getattr(other, name)
+        if hasattr(a, "offsets"):
+            assert list(a) == list(b), name
+        else:
+            assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
+
+
+@pytest.mark.parametrize(
+    "chosen", [Settings(), Settings(passage_words=30), Settings(passage_words=40, passage_overlap=2)]
+)
+def test_columns_written_from_sentences_equal_columns_of_records(small_corpus, chosen):
+    documents = read_corpus(small_corpus).documents
+    from_records, from_sentences = _columns_both_ways(documents, chosen)
+    assert len(from_records.passage_ids) > len(documents)
+    assert any(len(m) for m in from_records.markers)
+    _assert_same_columns(from_records, from_sentences)
+
+
+@given(lines=_LINES, size=st.integers(min_value=10, max_value=200), overlap=st.integers(0, 2))
+@settings(max_examples=100, deadline=None)
+def test_columns_from_sentences_equal_columns_of_records_on_any_text(lines, size, overlap):
+    document, _ = parse_document("\n".join(lines), "any.md")
+    _assert_same_columns(
+        *_columns_both_ways([document], Settings(passage_words=size, passage_overlap=overlap))
+    )
+
+
+def test_markers_missing_from_the_references_are_reported_with_their_line():
+    from bot.chunk import check_markers, passage_sentences
+
+    text = "# T\n\nFirst sentence [1].\nSecond one cites [4].\n\n## References\n\n1. A. 2001.\n"
+    document, _ = parse_document(text, "t.md")
+    sentences = [
+        (s, markers) for _, found in passage_sentences(document, Settings()) for s, _, _, markers in found
+    ]
+    assert [markers for _, markers in sentences] == [("1",), ("4",)]
+    problems = check_markers(document, sentences)
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        ("t.md", 4, "marker [4] has no entry in the References section")
+    ]
+    unlisted, _ = parse_document(text.split("## References")[0], "u.md")
+    assert check_markers(unlisted, [(0, ("4",))]) == []  # no References section: nothing to check
+
+
+def _packed_one_by_one(document, chosen):
+    """Passages as (heading, sentences), each sentence's words counted one by one."""
+    from bot.chunk import sentences_of
+
+    known = frozenset(r.marker for r in document.references)
+    passages = []
+    for section in document.sections:
+        sentences = sentences_of(document, section, known)
+        counts = [len(document.text[s:raw].split()) for s, _, raw, _ in sentences]
+        first = 0
+        while first < len(sentences):
+            last, words = first, counts[first]
+            while last + 1 < len(sentences) and words + counts[last + 1] <= chosen.passage_words:
+                last += 1
+                words += counts[last]
+            passages.append((section.heading, sentences[first : last + 1]))
+            if last + 1 >= len(sentences):
+                break
+            first = max(first + 1, last + 1 - chosen.passage_overlap)
+    return passages
+
+
+_LONG_WORDS = st.lists(
+    st.one_of(
+        st.sampled_from(["Dose.", "A b c.", "# Part", "", "- item one 2.", "x" * 1600, "y" * 700 + " z."]),
+        st.text(alphabet=st.sampled_from("ab .\n"), max_size=60),
+    ),
+    max_size=12,
+)
+
+
+@given(lines=_LONG_WORDS | _LINES, size=st.integers(min_value=10, max_value=60), overlap=st.integers(0, 2))
+@settings(max_examples=200, deadline=None)
+def test_passages_pack_sentences_as_counted_one_by_one(lines, size, overlap):
+    from bot.chunk import passage_sentences
+
+    document, _ = parse_document("\n".join(lines), "any.md")
+    chosen = Settings(passage_words=size, passage_overlap=overlap)
+    assert list(passage_sentences(document, chosen)) == _packed_one_by_one(document, chosen)
+
+
+def test_a_section_that_fits_is_one_passage_and_one_that_does_not_is_cut(seed_document):
+    from bot.chunk import passage_sentences
+
+    for size in (10, 60, 120, 400):
+        chosen = Settings(passage_words=size)
+        assert list(passage_sentences(seed_document, chosen)) == _packed_one_by_one(seed_document, chosen)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED, write_corpus
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot import CorpusNotFoundError, DuplicateDocumentError, EmptyCorpusError, read_corpus
 from bot.errors import CorpusFormatError
@@ -105,6 +107,27 @@ def test_bare_numbers_are_markers_only_when_the_references_list_them():
     assert split_markers("The dose rose to 80 mg 12.", frozenset({"1", "2"})) == (26, ())
     length, markers = split_markers("The dose rose 2.", frozenset({"1", "2"}))
     assert markers == ("2",)
+
+
+@given(
+    sentence=st.text(alphabet=st.sampled_from([*"ab19 .,;!?()[]-\t", "\u0663", "\uff11"]), max_size=40),
+    known=st.frozensets(st.sampled_from(["1", "2", "9", "19"])),
+)
+@settings(max_examples=500, deadline=None)
+def test_marker_shortcut_agrees_with_the_full_search_around_parentheses(sentence, known):
+    """Only a parenthesis after a digit, any digit `\\d` matches, may close a marker."""
+    from bot.read import _search_markers
+
+    end = sentence.rstrip()
+    end = (end[:-1] if end[-1:] in ".!?" else end).rstrip(" \t")
+    assume(end[-1:].isascii())  # bare numbers count as markers in ASCII digits only
+    assert split_markers(sentence, known) == _search_markers(sentence.rstrip(), known)
+
+
+def test_parentheses_after_any_digit_are_markers():
+    assert split_markers("A study (\u0663).") == (7, ("\u0663",))
+    assert split_markers("Bronchiectasis (kon-JEN-ih-tal).") == (32, ())
+    assert split_markers("See the trials (2, 3).") == (14, ("2", "3"))
 
 
 def test_markdown_front_matter_title_and_headings():
@@ -260,6 +283,59 @@ def test_beir_bad_lines_name_the_line(tmp_path, line, message):
     path = tmp_path / "corpus.jsonl"
     path.write_text(line + "\n")
     with pytest.raises(CorpusFormatError, match=message):
+        read_corpus(path)
+
+
+def test_reading_a_beir_corpus_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    import gc
+
+    good, bad = tmp_path / "corpus.jsonl", tmp_path / "bad" / "corpus.jsonl"
+    good.write_text(json.dumps({"_id": "d1", "title": "Gout", "text": "Gout is arthritis."}) + "\n")
+    bad.parent.mkdir()
+    bad.write_text(good.read_text() + "{not json\n")
+    assert gc.isenabled()
+    assert len(read_corpus(good).documents) == 1 and gc.isenabled()
+    with pytest.raises(CorpusFormatError, match="corpus.jsonl:2: json"):
+        read_corpus(bad)
+    assert gc.isenabled()  # turned back on after an error too
+    gc.disable()
+    try:
+        assert len(read_corpus(good).documents) == 1 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _loads_or_error(load, line):
+    try:
+        return load(line)
+    except json.JSONDecodeError as err:
+        return ("error", err.msg, err.pos)
+
+
+@given(
+    line=st.sampled_from(['{"_id": "a", "text": "b"}', "[1, 2]", '"s"', "3", "{}", ""])
+    .flatmap(
+        lambda value: st.tuples(
+            st.sampled_from(["", " ", "\t", "\n", "\x0b", "\u2028"]),
+            st.just(value),
+            st.sampled_from(["", "\n", " \n", "\r\n", "\x0b\n", " x", ", {}", "}"]),
+        )
+    )
+    .map("".join)
+    | st.text(alphabet=st.sampled_from('{}[]":, \t\nab1\\'), max_size=20)
+)
+@settings(max_examples=400, deadline=None)
+def test_a_corpus_line_decodes_as_json_loads_decodes_it(line):
+    from bot.read import _json_line
+
+    assert _loads_or_error(_json_line, line) == _loads_or_error(json.loads, line)
+
+
+def test_beir_duplicate_ids_name_the_first_two_lines(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    records = [("a", "One."), ("b", "Two."), ("c", "Three."), ("b", "Again."), ("a", "Again.")]
+    path.write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in records))
+    with pytest.raises(DuplicateDocumentError, match="corpus.jsonl:4: document id 'b' .* corpus.jsonl:2"):
         read_corpus(path)
 
 

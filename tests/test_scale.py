@@ -190,7 +190,14 @@ def test_chunking_and_analysis_in_worker_processes_equal_one_process(tmp_path, m
     assert np.array_equal(two[2].encoded.term_ids, one[2].encoded.term_ids)
     assert np.array_equal(two[2].encoded.offsets, one[2].encoded.offsets)
     assert two[2].word_counts == one[2].word_counts
+    # The workers find the name pairs that `build_lexicon` finds in one pass over the texts.
+    from bot.query import build_lexicon, learn_aliases
+
+    assert one[2].aliases is None
+    assert two[2].aliases == tuple(learn_aliases(d.text for d in corpus.documents)) != ()
+    assert build_lexicon(corpus, (), settings, two[2].aliases) == build_lexicon(corpus, (), settings)
     built = pipeline.build(corpus, settings, workers=2)
+    assert built.lexicon == pipeline.build(corpus, settings).lexicon
     answer, _ = pipeline.ask(built, "What is the usual dose of Valium for muscle spasm?")
     alone, _ = pipeline.ask(
         pipeline.build(corpus, settings), "What is the usual dose of Valium for muscle spasm?"
