@@ -204,13 +204,12 @@ def extract_answer(
     every_title = set().union(*title_terms.values())
     topics = [c for c in concepts if c.in_corpus and not c.framing and c.terms & every_title]
     if topics and candidates:
-
-        def on_topic(entry: tuple[Hit, Sentence, set[str]]) -> float:
-            around = context_terms[entry[0].passage.passage_id]
-            return sum(c.weight for c in topics if c.terms & around)
-
-        most = max(map(on_topic, candidates))
-        candidates = [entry for entry in candidates if on_topic(entry) >= most]
+        held = [
+            sum(c.weight for c in topics if c.terms & context_terms[entry[0].passage.passage_id])
+            for entry in candidates
+        ]
+        most = max(held)
+        candidates = [entry for entry, weight in zip(candidates, held, strict=True) if weight >= most]
     best_score = hits[0].score or 1.0
     wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(query.text or question)]
     scored = []

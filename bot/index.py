@@ -507,17 +507,9 @@ class Index:
         if total < _SPARSE_SHARE * self.state.passage_count:
             positions = _union([ids for ids, _ in postings])
             return positions, self._score(positions, term_ids, query_weights, grouping)
-        if grouping:
-            scores = self._dense(term_ids, query_weights, grouping)
-            held = np.zeros(self.state.passage_count, dtype=bool)
-            for ids, _ in postings:
-                held[ids] = True
-            positions = np.flatnonzero(held)
-            return positions, scores[positions]
-        scores = np.zeros(self.state.passage_count)
+        scores = self._dense(term_ids, query_weights, grouping)
         held = np.zeros(self.state.passage_count, dtype=bool)
-        for (ids, weights), w in zip(postings, query_weights, strict=True):
-            scores[ids] += w * weights
+        for ids, _ in postings:
             held[ids] = True
         positions = np.flatnonzero(held)
         return positions, scores[positions]

@@ -424,20 +424,13 @@ class PassageColumnsBuilder:
         Raises:
             ValueError: a passage is not its document's text between its offsets.
         """
+        rows = []
         for p in passages:
             if p.doc_id != document.doc_id or p.text != document.text[p.start : p.end]:
                 raise ValueError(f"passage {p.passage_id} is not a span of document {document.doc_id}")
-            self.passage_ids.append(p.passage_id)
-            self.sections.append(p.section)
-            self.document.append(number)
-            self.start.append(p.start)
-            self.end.append(p.end)
-            self.sentence_count.append(len(p.sentences))
-            for s in p.sentences:
-                self.sentence_start.append(s.start)
-                self.sentence_end.append(s.end)
-                self.marker_count.append(len(s.markers))
-                self.markers.extend(s.markers)
+            sentences = [(s.start, s.end, s.end, s.markers) for s in p.sentences]
+            rows.append((p.passage_id, p.section, p.start, p.end, sentences))
+        self._add_rows(number, rows)
 
     def add_sentences(
         self,
@@ -451,16 +444,30 @@ class PassageColumnsBuilder:
         the end of its raw text (which ends the passage when it is the last) and its markers.
         The passages are numbered '<doc_id>#1', '#2'... as `chunk_document` numbers them.
         """
-        for count, (heading, sentences) in enumerate(passages, start=1):
-            self.passage_ids.append(f"{doc_id}#{count}")
-            self.sections.append(heading)
+        self._add_rows(
+            number,
+            (
+                (f"{doc_id}#{count}", heading, sentences[0][0], sentences[-1][2], sentences)
+                for count, (heading, sentences) in enumerate(passages, start=1)
+            ),
+        )
+
+    def _add_rows(
+        self,
+        number: int,
+        rows: Iterable[tuple[str, str, int, int, Sequence[tuple[int, int, int, tuple[str, ...]]]]],
+    ) -> None:
+        """Add passages as (id, section, start, end, sentences as the chunker gives them)."""
+        for passage_id, section, start, end, sentences in rows:
+            self.passage_ids.append(passage_id)
+            self.sections.append(section)
             self.document.append(number)
-            self.start.append(sentences[0][0])
-            self.end.append(sentences[-1][2])
+            self.start.append(start)
+            self.end.append(end)
             self.sentence_count.append(len(sentences))
-            for start, end, _, markers in sentences:
-                self.sentence_start.append(start)
-                self.sentence_end.append(end)
+            for sentence_start, sentence_end, _, markers in sentences:
+                self.sentence_start.append(sentence_start)
+                self.sentence_end.append(sentence_end)
                 self.marker_count.append(len(markers))
                 if markers:
                     self.markers.extend(markers)

@@ -205,6 +205,32 @@ def _records(documents: list[int]):
     ]
 
 
+def _in_document_order(passages: list[tuple[int, list[str]]]) -> tuple[list[int], list[list[str]]]:
+    """Passages (document, terms) sorted by document, documents numbered 0, 1, ... in that order,
+    as the index numbers them: each passage's document number, and each passage's terms."""
+    ordered = sorted(passages, key=lambda p: p[0])
+    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
+    return [numbers[d] for d, _ in ordered], [t for _, t in ordered]
+
+
+def _check_pooled_against_exact(index, passage_count, query, weights, groups, pool, top_k) -> None:
+    """Search with a pool of `pool` passages for the document weight, and against scoring all."""
+    from unittest import mock
+
+    import bot.index
+
+    exact = index.search(query, weights, top_k=passage_count, document_weight=0.5, groups=groups)
+    expected = {h.passage.passage_id: h.score for h in exact}
+    with mock.patch.object(bot.index, "_EXACT_POSTINGS", 0), mock.patch.object(bot.index, "_POOL", pool):
+        pooled = index.search(query, weights, top_k=top_k, document_weight=0.5, groups=groups)
+    # Each hit's score is its exact blended score, best first.
+    assert all(h.score == expected[h.passage.passage_id] for h in pooled)
+    assert [h.score for h in pooled] == sorted((h.score for h in pooled), reverse=True)
+    if max(pool, top_k) >= passage_count:
+        # The pool holds every passage: the same hits as scoring them all.
+        assert pooled == exact[:top_k]
+
+
 def _document_scores_by_hand(index, documents, query, weights, chosen) -> np.ndarray:
     """Each document's sum over query terms of its best passage's score for the term alone."""
     totals = np.zeros(max(documents) + 1)
@@ -235,11 +261,7 @@ def _document_scores_by_hand(index, documents, query, weights, chosen) -> np.nda
 def test_document_weight_adds_the_documents_best_score_for_each_term(
     passages, query, weights, variant, document_weight, top_k
 ):
-    # Passages in document order, documents numbered 0, 1, ... as the index numbers them.
-    ordered = sorted(passages, key=lambda p: p[0])
-    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
-    documents = [numbers[d] for d, _ in ordered]
-    terms = [t for _, t in ordered]
+    documents, terms = _in_document_order(passages)
     chosen = Settings(variant=variant)
     index = Index.build(_records(documents), terms, chosen)
     weights = weights[: len(query)]
@@ -298,25 +320,9 @@ def test_document_weight_zero_is_plain_bm25(small_bot):
 def test_document_weight_on_many_postings_scores_the_documents_of_the_best_passages(
     passages, query, variant, pool, top_k
 ):
-    from unittest import mock
-
-    import bot.index
-
-    ordered = sorted(passages, key=lambda p: p[0])
-    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
-    documents = [numbers[d] for d, _ in ordered]
-    terms = [t for _, t in ordered]
+    documents, terms = _in_document_order(passages)
     index = Index.build(_records(documents), terms, Settings(variant=variant))
-    exact = index.search(query, top_k=len(terms), document_weight=0.5)
-    expected = {h.passage.passage_id: h.score for h in exact}
-    with mock.patch.object(bot.index, "_EXACT_POSTINGS", 0), mock.patch.object(bot.index, "_POOL", pool):
-        pooled = index.search(query, top_k=top_k, document_weight=0.5)
-    # Each hit's score is its exact blended score, best first.
-    assert all(h.score == expected[h.passage.passage_id] for h in pooled)
-    assert [h.score for h in pooled] == sorted((h.score for h in pooled), reverse=True)
-    if max(pool, top_k) >= len(terms):
-        # The pool holds every passage: the same hits as scoring them all.
-        assert pooled == exact[:top_k]
+    _check_pooled_against_exact(index, len(terms), query, None, (), pool, top_k)
 
 
 # --- groups: names of one thing score their best alternative, not their sum -----------------
@@ -388,10 +394,7 @@ def _grouped_by_hand(index, query, weights, groups, chosen, documents=None) -> n
 @settings(max_examples=300, deadline=None)
 def test_groups_score_their_best_alternative_on_any_corpus(passages, asked, variant, document_weight, top_k):
     query, weights, groups = asked
-    ordered = sorted(passages, key=lambda p: p[0])
-    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
-    documents = [numbers[d] for d, _ in ordered]
-    terms = [t for _, t in ordered]
+    documents, terms = _in_document_order(passages)
     chosen = Settings(variant=variant)
     index = Index.build(_records(documents), terms, chosen)
     scores = index.scores(query, weights, groups)
@@ -442,24 +445,10 @@ def test_search_with_groups_scores_as_scores_does_when_pruning(zipf_index):
 def test_groups_on_many_postings_score_as_when_every_passage_is_weighed(
     passages, asked, variant, pool, top_k
 ):
-    from unittest import mock
-
-    import bot.index
-
     query, weights, groups = asked
-    ordered = sorted(passages, key=lambda p: p[0])
-    numbers = {d: n for n, d in enumerate(dict.fromkeys(d for d, _ in ordered))}
-    documents = [numbers[d] for d, _ in ordered]
-    terms = [t for _, t in ordered]
+    documents, terms = _in_document_order(passages)
     index = Index.build(_records(documents), terms, Settings(variant=variant))
-    exact = index.search(query, weights, top_k=len(terms), document_weight=0.5, groups=groups)
-    expected = {h.passage.passage_id: h.score for h in exact}
-    with mock.patch.object(bot.index, "_EXACT_POSTINGS", 0), mock.patch.object(bot.index, "_POOL", pool):
-        pooled = index.search(query, weights, top_k=top_k, document_weight=0.5, groups=groups)
-    assert all(h.score == expected[h.passage.passage_id] for h in pooled)
-    assert [h.score for h in pooled] == sorted((h.score for h in pooled), reverse=True)
-    if max(pool, top_k) >= len(terms):
-        assert pooled == exact[:top_k]
+    _check_pooled_against_exact(index, len(terms), query, weights, groups, pool, top_k)
 
 
 def test_a_passage_naming_a_thing_twice_does_not_outrank_the_answer():
