@@ -32,7 +32,7 @@ from bot.records import Answer, Conversation, Corpus, Document, Passage, Problem
 
 QUESTIONS_FILE = "questions.jsonl"
 RELEVANCE_FIELDS = ("documents", "sections", "passages", "texts")
-TURN_FIELDS = (*RELEVANCE_FIELDS, "question", "answer_contains", "abstain")
+TURN_FIELDS = (*RELEVANCE_FIELDS, "question", "answer_contains", "abstain", "clarify")
 CASE_FIELDS = (*TURN_FIELDS, "id", "turns", "tags")
 PASSAGE = "passage"
 DOCUMENT = "document"
@@ -46,6 +46,8 @@ ANSWERED_INSTEAD = "answered"  # expected to abstain, but quoted
 ABSTAINED = "abstained"  # expected an answer, but abstained
 NOT_RETRIEVED = "retrieval"  # no relevant passage (or document) in the top_k shown
 WRONG_QUOTE = "quote"  # the quotes lack the expected text
+NOT_CLARIFIED = "not-asked"  # expected to ask which document is meant, but did not
+ASKED_INSTEAD = "asked"  # asked which document is meant, where an answer (or abstention) was due
 
 # Settings worth comparing with the defaults: the candidates the README's tuning measured.
 SUGGESTED_VARIANTS = (
@@ -81,15 +83,18 @@ class Expected:
 
     Each relevance field holds (key, grade) pairs: `documents` doc ids, `sections`
     "<doc id>#<heading>", `passages` "<doc id>#<n>", `texts` substrings. Grade 0 is judged not
-    relevant. `abstain` is None when the line does not say.
+    relevant. `answer_contains` holds the texts any one of which the quotes must contain.
+    `abstain` is None when the line does not say; `clarify` is True when the question names
+    nothing specific and the bot should ask which document is meant.
     """
 
     documents: tuple[tuple[str, int], ...] = ()
     sections: tuple[tuple[str, int], ...] = ()
     passages: tuple[tuple[str, int], ...] = ()
     texts: tuple[tuple[str, int], ...] = ()
-    answer_contains: str | None = None
+    answer_contains: tuple[str, ...] = ()
     abstain: bool | None = None
+    clarify: bool = False
 
     @property
     def judged(self) -> bool:
@@ -99,7 +104,7 @@ class Expected:
     @property
     def measured(self) -> bool:
         """Return True when the turn has any expectation at all."""
-        return self.judged or self.answer_contains is not None or self.abstain is not None
+        return self.judged or bool(self.answer_contains) or self.abstain is not None or self.clarify
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,22 +194,26 @@ def _expected(record: dict[str, object], path: str, line: int) -> Expected:
             fields[name] = _relevance(record[name], path, line, name)
     if "answer_contains" in record:
         value = record["answer_contains"]
-        if not isinstance(value, str) or not collapse(value):
-            raise QuestionsFileError(path, line, '"answer_contains"', "expected a non-empty string")
-        fields["answer_contains"] = value
-    if "abstain" in record:
-        if not isinstance(record["abstain"], bool):
+        texts = value if isinstance(value, list) else [value]
+        if not texts or not all(isinstance(t, str) and collapse(t) for t in texts):
             raise QuestionsFileError(
-                path, line, '"abstain"', f"expected true or false, got {record['abstain']!r}"
+                path, line, '"answer_contains"', "expected a non-empty string or a list of them"
             )
-        fields["abstain"] = record["abstain"]
-    expected = Expected(**fields)  # type: ignore[arg-type]
-    if expected.abstain:
-        for name in (*RELEVANCE_FIELDS, "answer_contains"):
-            if getattr(expected, name):
+        fields["answer_contains"] = tuple(dict.fromkeys(texts))
+    for name in ("abstain", "clarify"):
+        if name in record:
+            if not isinstance(record[name], bool):
                 raise QuestionsFileError(
-                    path, line, f'"{name}"', '"abstain": true says the documents cannot answer; remove one'
+                    path, line, f'"{name}"', f"expected true or false, got {record[name]!r}"
                 )
+            fields[name] = record[name]
+    expected = Expected(**fields)  # type: ignore[arg-type]
+    for flag, says in (("abstain", "the documents cannot answer"), ("clarify", "the question is vague")):
+        if not getattr(expected, flag):
+            continue
+        for name in (*RELEVANCE_FIELDS, "answer_contains", "abstain"):
+            if name != flag and getattr(expected, name):
+                raise QuestionsFileError(path, line, f'"{name}"', f'"{flag}": true says {says}; remove one')
     return expected
 
 
@@ -255,7 +264,7 @@ def parse_case(record: object, path: str, line: int) -> Case:
             path,
             line,
             '"question"',
-            "nothing to check: give documents, sections, passages, texts, answer_contains or abstain",
+            "nothing to check: give documents, sections, passages, texts, answer_contains, abstain or clarify",
         )
     return Case(case_id, line, tuple(turns), tuple(dict.fromkeys(tags)))
 
@@ -702,9 +711,10 @@ def first_relevant(grades: Mapping[str, int], ranking: Sequence[str]) -> int | N
     return next((i for i, key in enumerate(ranking, start=1) if grades.get(key, 0) > 0), None)
 
 
-def quotes_contain(answer: Answer, text: str) -> bool:
-    """Return True when the quotes, joined, contain text (case and white space ignored)."""
-    return collapse(text) in collapse(" ".join(q.text for q in answer.quotes))
+def quotes_contain(answer: Answer, texts: str | Sequence[str]) -> bool:
+    """Return True when the quotes, joined, contain a text (any of several; case and white space ignored)."""
+    joined = collapse(" ".join(q.text for q in answer.quotes))
+    return any(collapse(text) in joined for text in ([texts] if isinstance(texts, str) else texts))
 
 
 # --- results -------------------------------------------------------------------------------
@@ -753,6 +763,17 @@ class TurnResult:
     def followup(self) -> bool:
         return self.turn > 1
 
+    @property
+    def stray(self) -> bool:
+        """Return True when the turn quoted where it should not have, or from a document not
+        judged relevant (when documents are judged): a quote about something else."""
+        if self.answer is None or self.answer.abstained or not self.answer.quotes:
+            return False
+        if self.expected.abstain or self.expected.clarify:
+            return True
+        relevant = {key for key, grade in self.document_grades if grade > 0}
+        return bool(relevant) and any(q.doc_id not in relevant for q in self.answer.quotes)
+
 
 @dataclass(frozen=True, slots=True)
 class Totals:
@@ -767,10 +788,23 @@ class Totals:
     abstain_expected: int
     abstained: int
     abstained_rightly: int
+    answerable: int = 0
+    answerable_abstained: int = 0
+    stray: int = 0
 
     @property
     def pass_rate(self) -> float | None:
         return _share(self.passed, self.turns)
+
+    @property
+    def wrong_abstentions(self) -> float | None:
+        """Return the share of turns expecting an answer that abstained (or asked which one)."""
+        return _share(self.answerable_abstained, self.answerable)
+
+    @property
+    def stray_rate(self) -> float | None:
+        """Return the share of turns whose quotes come from a document not judged relevant."""
+        return _share(self.stray, self.turns)
 
     @property
     def answer_accuracy(self) -> float | None:
@@ -799,6 +833,7 @@ def total(results: Sequence[TurnResult], baseline: bool = False) -> Totals:
     answers = [r for r in measured if r.answer_found is not None]
     expected = [r for r in measured if r.expected.abstain]
     abstained = [r for r in measured if r.answer is not None and r.answer.abstained]
+    answerable = [r for r in measured if not r.expected.abstain and not r.expected.clarify]
     return Totals(
         turns=len(measured),
         passed=sum(r.passed for r in measured),
@@ -809,6 +844,9 @@ def total(results: Sequence[TurnResult], baseline: bool = False) -> Totals:
         abstain_expected=0 if baseline else len(expected),
         abstained=len(abstained),
         abstained_rightly=sum(1 for r in abstained if r.expected.abstain),
+        answerable=0 if baseline else len(answerable),
+        answerable_abstained=sum(1 for r in answerable if r.answer is not None and r.answer.abstained),
+        stray=sum(r.stray for r in measured),
     )
 
 
@@ -980,8 +1018,16 @@ def _check_turn(
         return None, ()
     failures: list[str] = []
     found = None
-    if result_answer is not None and expected.answer_contains is not None:
+    if result_answer is not None and expected.answer_contains:
         found = not result_answer.abstained and quotes_contain(result_answer, expected.answer_contains)
+    asked = result_answer is not None and bool(result_answer.choices)
+    if expected.clarify:
+        if result_answer is not None and not asked:
+            failures.append(NOT_CLARIFIED)
+        return found, tuple(failures)
+    if asked and not expected.abstain:
+        failures.append(ASKED_INSTEAD)
+        return found, tuple(failures)
     if expected.abstain:
         if result_answer is not None and not result_answer.abstained:
             failures.append(ANSWERED_INSTEAD)

@@ -143,7 +143,11 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The reply to one question: quotes, or an abstention naming the missing words."""
+    """The reply to one question: quotes, or an abstention naming the missing words.
+
+    `prompt` replaces an answer when the question cannot be searched as asked; with `choices`
+    (the titles of the documents it could be about) it asks which one is meant.
+    """
 
     question: str
     query: Query
@@ -152,6 +156,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     hits: tuple[Hit, ...]
     prompt: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

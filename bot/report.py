@@ -14,8 +14,10 @@ from bot.config import Settings
 from bot.evaluate import (
     ABSTAINED,
     ANSWERED_INSTEAD,
+    ASKED_INSTEAD,
     BASELINE_DESCRIPTION,
     DOCUMENT,
+    NOT_CLARIFIED,
     NOT_RETRIEVED,
     PASSAGE,
     WRONG_QUOTE,
@@ -82,7 +84,12 @@ def failure_text(result: TurnResult, top_k: int, level: str, abstained_shown: bo
         elif failure == NOT_RETRIEVED:
             reasons.append(f"no relevant {level} in the top {top_k}")
         elif failure == WRONG_QUOTE:
-            reasons.append(f"quotes lack \u201c{_shorten(result.expected.answer_contains or '', 40)}\u201d")
+            wanted = " or ".join(f"\u201c{_shorten(t, 40)}\u201d" for t in result.expected.answer_contains)
+            reasons.append(f"quotes lack {wanted}")
+        elif failure == NOT_CLARIFIED:
+            reasons.append("did not ask which document is meant")
+        elif failure == ASKED_INSTEAD:
+            reasons.append("asked which document is meant instead of answering")
     return "; ".join(reasons)
 
 
@@ -150,6 +157,8 @@ def group_rows(report: Report, row: Row) -> list[dict[str, Any]]:
         entry["answer"] = totals.answer_accuracy
         entry["abstain P"] = totals.abstain_precision
         entry["abstain R"] = totals.abstain_recall
+        entry["wrong abst."] = totals.wrong_abstentions
+        entry["stray"] = totals.stray_rate
         rows.append(entry)
     return rows
 
@@ -203,8 +212,11 @@ def expected_text(result: TurnResult) -> str:
         keys = [f"{key} ({grade})" if grade != 1 else key for key, grade in getattr(expected, name)]
         if keys:
             parts.append(f"{name}: {'; '.join(keys)}")
+    if expected.clarify:
+        parts.append("the question is vague: ask which document is meant")
     if expected.answer_contains:
-        parts.append(f"quotes contain: \u201c{expected.answer_contains}\u201d")
+        wanted = " or ".join(f"\u201c{t}\u201d" for t in expected.answer_contains)
+        parts.append(f"quotes contain: {wanted}")
     return "\n".join(parts) or "nothing (not measured)"
 
 
@@ -318,6 +330,8 @@ def _totals_json(totals: Totals, k: int) -> dict[str, Any]:
         "answer_accuracy": totals.answer_accuracy,
         "abstain_precision": totals.abstain_precision,
         "abstain_recall": totals.abstain_recall,
+        "wrong_abstentions": totals.wrong_abstentions,
+        "stray_quotes": totals.stray_rate,
     }
 
 

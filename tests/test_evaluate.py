@@ -81,7 +81,7 @@ def test_a_question_line_keeps_its_expectations_and_tags():
     expected = dose.turns[0].expected
     assert expected.documents == ((SEED_ID, 1),)
     assert expected.sections == ((f"{SEED_ID}#From the Guidelines", 2),)
-    assert expected.answer_contains == "2-10 mg" and expected.abstain is None and expected.judged
+    assert expected.answer_contains == ("2-10 mg",) and expected.abstain is None and expected.judged
     assert (conversation.case_id, conversation.line, len(conversation.turns)) == ("7", 3, 2)
     assert conversation.turns[1].expected.abstain is True and not conversation.turns[1].expected.judged
     assert cases.turn_count == 3 and cases.level == PASSAGE
@@ -120,6 +120,20 @@ def test_a_question_line_keeps_its_expectations_and_tags():
             line(id="a", question="Why?", abstain=True, answer_contains="x"),
             'q.jsonl:1: "answer_contains": "abstain": true says the documents cannot answer',
         ),
+        (
+            line(id="a", question="Why?", answer_contains=["x", ""]),
+            'q.jsonl:1: "answer_contains": expected a non-empty string or a list of them',
+        ),
+        (line(id="a", question="Why?", answer_contains=[]), 'q.jsonl:1: "answer_contains": expected a non-empty'),
+        (line(id="a", question="Why?", clarify=1), 'q.jsonl:1: "clarify": expected true or false, got 1'),
+        (
+            line(id="a", question="Why?", clarify=True, documents=["d"]),
+            'q.jsonl:1: "documents": "clarify": true says the question is vague',
+        ),
+        (
+            line(id="a", question="Why?", clarify=True, abstain=True),
+            'q.jsonl:1: "abstain": "clarify": true says the question is vague',
+        ),
         (line(id="a", question="Why?", tags="plain", abstain=True), 'q.jsonl:1: "tags": expected a list'),
         (
             line(id="a", turns=[], abstain=True),
@@ -147,6 +161,11 @@ def test_a_question_line_keeps_its_expectations_and_tags():
         "bool-grade",
         "abstain-type",
         "abstain-and-answer",
+        "answer-list-blank",
+        "answer-list-empty",
+        "clarify-type",
+        "clarify-and-relevance",
+        "clarify-and-abstain",
         "tags-type",
         "top-level-with-turns",
         "empty-turns",
@@ -160,6 +179,16 @@ def test_bad_lines_raise_naming_file_line_and_field(text, message):
     with pytest.raises(QuestionsFileError) as error:
         parse_questions(text, "q.jsonl")
     assert str(error.value).startswith(message)
+
+
+def test_answer_contains_takes_alternatives_and_clarify_stands_alone():
+    text = questions(
+        line(id="either", question="Dose?", answer_contains=["2-10 mg", "2-4 times", "2-10 mg"]),
+        line(id="vague", question="side effects?", clarify=True),
+    )
+    either, vague = (case.turns[0].expected for case in parse_questions(text, "q.jsonl").cases)
+    assert either.answer_contains == ("2-10 mg", "2-4 times") and not either.clarify
+    assert vague.clarify and vague.measured and not vague.judged and vague.abstain is None
 
 
 def test_a_repeated_id_names_the_first_line():
