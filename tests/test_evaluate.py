@@ -124,7 +124,10 @@ def test_a_question_line_keeps_its_expectations_and_tags():
             line(id="a", question="Why?", answer_contains=["x", ""]),
             'q.jsonl:1: "answer_contains": expected a non-empty string or a list of them',
         ),
-        (line(id="a", question="Why?", answer_contains=[]), 'q.jsonl:1: "answer_contains": expected a non-empty'),
+        (
+            line(id="a", question="Why?", answer_contains=[]),
+            'q.jsonl:1: "answer_contains": expected a non-empty',
+        ),
         (line(id="a", question="Why?", clarify=1), 'q.jsonl:1: "clarify": expected true or false, got 1'),
         (
             line(id="a", question="Why?", clarify=True, documents=["d"]),
