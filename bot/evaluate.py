@@ -886,6 +886,16 @@ class Row:
     def followups(self) -> Totals:
         return total([r for r in self.results if r.followup], self.baseline)
 
+    @property
+    def singles(self) -> Totals:
+        """Return the totals of the questions asked alone (cases of one turn)."""
+        return total([r for r in self.results if r.turns == 1], self.baseline)
+
+    @property
+    def conversations(self) -> Totals:
+        """Return the totals of every turn of the conversations (cases of several turns)."""
+        return total([r for r in self.results if r.turns > 1], self.baseline)
+
     def tags(self) -> tuple[tuple[str, Totals], ...]:
         """Return the totals of each tag, in order of first use."""
         names = dict.fromkeys(t for r in self.results for t in r.tags)

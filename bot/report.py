@@ -144,6 +144,7 @@ def group_rows(report: Report, row: Row) -> list[dict[str, Any]]:
     """Return one dict per group of turns of a row: all, first turns, follow-ups, each tag."""
     names = measure_names(report.k)
     groups = [("all", row.total), ("first turns", row.first_turns), ("follow-ups", row.followups)]
+    groups += [("single questions", row.singles), ("conversation turns", row.conversations)]
     groups += [(f"tag {name}", totals) for name, totals in row.tags()]
     level = DOCUMENT if row.baseline else report.level
     rows = []
@@ -390,6 +391,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
                     "all": _totals_json(row.total, report.k),
                     "first_turns": _totals_json(row.first_turns, report.k),
                     "followups": _totals_json(row.followups, report.k),
+                    "singles": _totals_json(row.singles, report.k),
+                    "conversations": _totals_json(row.conversations, report.k),
                     "tags": {name: _totals_json(t, report.k) for name, t in row.tags()},
                 },
                 "questions": [_result_json(r, report, row) for r in row.results],
