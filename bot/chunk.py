@@ -2,12 +2,15 @@
 
 A section body is cut into units (a bullet, or a line and its continuation lines), units into
 sentences, and consecutive sentences are packed into passages of about `passage_words` words.
+A line that many documents repeat word for word (a disclaimer, a running header) is boilerplate:
+it is in no passage, so it is never searched or quoted.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 
 from bot.analysis import sentence_spans
 from bot.config import Settings
@@ -20,7 +23,40 @@ _UNIT_MARK = re.compile(BULLET.pattern + r"|^[ \t]*>[ \t]*")
 MAX_SENTENCE_CHARS = 1500
 
 
-def _units(text: str, section: Section) -> Iterator[tuple[int, int]]:
+# A line is boilerplate when at least this many documents, and this share of them, repeat it.
+BOILERPLATE_DOCUMENTS = 3
+BOILERPLATE_SHARE = 0.1
+# Longer lines are content, however often they repeat.
+BOILERPLATE_CHARS = 300
+
+
+def _line_key(line: str) -> str:
+    """Return a line as compared for boilerplate: bullet marks and spacing dropped, case folded."""
+    mark = _UNIT_MARK.match(line)
+    return " ".join(line[mark.end() if mark else 0 :].split()).casefold()
+
+
+def find_boilerplate(documents: Sequence[Document]) -> frozenset[str]:
+    """Return the lines that at least `BOILERPLATE_DOCUMENTS` documents and `BOILERPLATE_SHARE`
+    of them repeat (as `_line_key` compares them): disclaimers, running headers and footers."""
+    if len(documents) < BOILERPLATE_DOCUMENTS:
+        return frozenset()
+    counts: Counter[str] = Counter()
+    for document in documents:
+        counts.update(
+            {
+                key
+                for line in document.text.split("\n")
+                if len(line) <= BOILERPLATE_CHARS and (key := _line_key(line))
+            }
+        )
+    least = max(BOILERPLATE_DOCUMENTS, BOILERPLATE_SHARE * len(documents))
+    return frozenset(key for key, count in counts.items() if count >= least)
+
+
+def _units(
+    text: str, section: Section, boilerplate: frozenset[str] = frozenset()
+) -> Iterator[tuple[int, int]]:
     """Yield the spans of bullets and paragraphs of a section, bullet marks excluded.
 
     A line continues the unit above when it starts lower-case and the line above does not end
@@ -47,7 +83,7 @@ def _units(text: str, section: Section) -> Iterator[tuple[int, int]]:
         if start is not None:
             yield start, end
             start = None
-        if stripped:
+        if stripped and not (boilerplate and _line_key(line) in boilerplate):
             start = line_start + (bullet.end() if bullet else len(line) - len(line.lstrip()))
             end = line_end
     if start is not None:
@@ -72,11 +108,14 @@ def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
 SentenceSpan = tuple[int, int, int, tuple[str, ...]]
 
 
-def sentences_of(document: Document, section: Section, known: frozenset[str]) -> list[SentenceSpan]:
-    """Return the section's sentences; `known` holds the markers of the document's references."""
+def sentences_of(
+    document: Document, section: Section, known: frozenset[str], boilerplate: frozenset[str] = frozenset()
+) -> list[SentenceSpan]:
+    """Return the section's sentences; `known` holds the markers of the document's references,
+    `boilerplate` the lines left out (see `find_boilerplate`)."""
     text = document.text
     result: list[SentenceSpan] = []
-    for unit_start, unit_end in _units(text, section):
+    for unit_start, unit_end in _units(text, section, boilerplate):
         unit: list[SentenceSpan] = []
         for rel_start, rel_end in sentence_spans(text[unit_start:unit_end]):
             for start, end in _cut_long(unit_start + rel_start, unit_start + rel_end, text):
@@ -106,16 +145,19 @@ def _fits(text: str, sentences: list[SentenceSpan], words: int) -> bool:
     return _word_count(span) + 2 * (len(sentences) - 1) <= words
 
 
-def passage_sentences(document: Document, settings: Settings) -> Iterator[tuple[str, list[SentenceSpan]]]:
+def passage_sentences(
+    document: Document, settings: Settings, boilerplate: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, list[SentenceSpan]]]:
     """Yield each passage of a document, in order, as its section's heading and its sentences.
 
     Consecutive sentences of a section are packed while their words (markers included) number
-    at most `passage_words`; a sentence longer than that is a passage of its own.
+    at most `passage_words`; a sentence longer than that is a passage of its own. Boilerplate
+    lines are left out.
     """
     text = document.text
     known = frozenset(r.marker for r in document.references)
     for section in document.sections:
-        sentences = sentences_of(document, section, known)
+        sentences = sentences_of(document, section, known, boilerplate)
         if sentences and _fits(text, sentences, settings.passage_words):
             yield section.heading, sentences
             continue
@@ -136,10 +178,12 @@ def passage_sentences(document: Document, settings: Settings) -> Iterator[tuple[
             first = max(first + 1, last + 1 - settings.passage_overlap)
 
 
-def chunk_document(document: Document, settings: Settings) -> tuple[Passage, ...]:
+def chunk_document(
+    document: Document, settings: Settings, boilerplate: frozenset[str] = frozenset()
+) -> tuple[Passage, ...]:
     """Cut a document into passages; ids are '<doc_id>#<n>', stable for an unchanged document."""
     passages: list[Passage] = []
-    for heading, sentences in passage_sentences(document, settings):
+    for heading, sentences in passage_sentences(document, settings, boilerplate):
         start, end = sentences[0][0], sentences[-1][2]
         passages.append(
             Passage(

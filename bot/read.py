@@ -150,6 +150,29 @@ _QUANTITY_WORDS = frozenset(
 )
 
 
+# Quantity words that are nouns a number may follow ("day 3", "dose 2") ...
+_COUNTED_NOUNS = frozenset(["day", "week", "month", "year", "hour", "minute", "dose"])
+# ... unless a word before the noun shows it is not numbered: "a day", "per dose", "the
+# recommended dose", "each week".
+_NOT_NUMBERING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "per",
+        "each",
+        "every",
+        "that",
+        "this",
+        "recommended",
+        "usual",
+        "daily",
+        "total",
+        "same",
+    ]
+)
+
+
 def _expand(group: str) -> list[str]:
     """Expand '1, 3-5' into ['1', '3', '4', '5'] (ranges of at most 20)."""
     markers: list[str] = []
@@ -219,7 +242,12 @@ def _search_markers(text: str, known: frozenset[str]) -> tuple[int, tuple[str, .
             text = text[: offset + match.start(1)]
         else:
             match = _TRAILING_BARE.search(tail)
-            if match and _bare_marker_context(match.group(1)) and _bare_numbers_ok(match.group(3), known):
+            before = tail[: match.start(1)].rsplit(None, 1)[-1:] if match else []
+            if (
+                match
+                and _bare_marker_context(match.group(1), before[0] if before else "", known)
+                and _bare_numbers_ok(match.group(3), known)
+            ):
                 trailing = _expand(match.group(3))
                 text = text[: offset + match.start(2)]
     inner = [m for g in _BRACKET.findall(text) for m in _expand(g)]
@@ -227,13 +255,18 @@ def _search_markers(text: str, known: frozenset[str]) -> tuple[int, tuple[str, .
     return len(text), tuple(dict.fromkeys(inner + trailing))
 
 
-def _bare_marker_context(previous: str) -> bool:
-    """Return True when the token before bare trailing numbers allows them to be markers."""
+def _bare_marker_context(previous: str, earlier: str = "", known: frozenset[str] = frozenset()) -> bool:
+    """Return True when the token before bare trailing numbers (and the one before it) allows
+    them to be markers."""
     word = previous.strip("\"'(),;:").lower()
     if _is_year(word):
         return True  # "a pilot study from 1992 6." cites 6
-    if not word or word[-1].isdigit() or word in _QUANTITY_WORDS:
+    if not word or word[-1].isdigit():
         return False
+    if word in _QUANTITY_WORDS:
+        # "at week 12." counts; but in "three times a day 1." or "the recommended dose 1." the
+        # noun is not numbered, so a number the references list is a marker.
+        return word in _COUNTED_NOUNS and bool(known) and earlier.lower() in _NOT_NUMBERING
     return word[-1].isalpha() or word[-1] in "%)"
 
 

@@ -21,6 +21,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,7 +44,10 @@ from bot.table import (
 )
 
 FORMAT = "citebot-index"
-VERSION = 1
+# 2: lemmas in the analyzer, and lines repeated across documents left out of passages.
+VERSION = 2
+# The shipped lists the analyzer reads: editing one changes what the index holds.
+ANALYSIS_DATA = ("stopwords.txt", "lemmas.txt")
 CACHE_FOLDER = ".citebot"
 
 
@@ -100,10 +104,19 @@ def _file_digest(path: Path) -> bytes:
     return value
 
 
+def analysis_digest() -> str:
+    """Return a hash of the shipped word lists that shape the index (stopwords, lemmas): an
+    edited list makes every cache stale."""
+    digest = hashlib.sha256()
+    for name in ANALYSIS_DATA:
+        digest.update(resources.files("bot").joinpath(f"data/{name}").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     """Return a hash of every corpus file's name and content, the settings and the format."""
     root = Path(corpus_path)
-    digest = hashlib.sha256(f"{FORMAT}:{VERSION}:{settings.index_key()}".encode())
+    digest = hashlib.sha256(f"{FORMAT}:{VERSION}:{settings.index_key()}:{analysis_digest()}".encode())
     for path in _corpus_files(root):
         rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")

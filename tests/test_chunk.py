@@ -273,3 +273,64 @@ def test_a_section_that_fits_is_one_passage_and_one_that_does_not_is_cut(seed_do
     for size in (10, 60, 120, 400):
         chosen = Settings(passage_words=size)
         assert list(passage_sentences(seed_document, chosen)) == _packed_one_by_one(seed_document, chosen)
+
+
+# --- boilerplate: lines many documents repeat ---------------------------------------------------
+
+FOOTER = "Printed from the clinic handbook. Not for sale."
+
+
+def _handbook(tmp_path, count: int, footer: str = FOOTER):
+    for number in range(count):
+        (tmp_path / f"leaflet-{number}.txt").write_text(
+            f"Leaflet {number}\nMedicine number {number} helps topic{number} in most people.\n{footer}\n",
+            encoding="utf-8",
+        )
+    return tmp_path
+
+
+def test_a_line_repeated_across_documents_is_in_no_passage(tmp_path):
+    from bot import load
+
+    bot = load(_handbook(tmp_path, 4), use_cache=False)
+    assert bot.passages and all(FOOTER not in p.text for p in bot.passages)
+    assert any("helps topic2" in p.text for p in bot.passages)
+    # The document itself is unchanged: the line is still shown where it stands.
+    assert FOOTER in bot.documents["leaflet-0"].text
+
+
+def test_a_line_two_documents_share_is_kept(tmp_path):
+    from bot import load
+
+    bot = load(_handbook(tmp_path, 2), use_cache=False)
+    assert any(FOOTER in p.text for p in bot.passages)
+
+
+def test_boilerplate_can_be_turned_off(tmp_path):
+    from bot import load
+
+    bot = load(_handbook(tmp_path, 4), Settings(boilerplate=False), use_cache=False)
+    assert any(FOOTER in p.text for p in bot.passages)
+
+
+def test_a_document_of_boilerplate_only_is_reported(tmp_path):
+    from bot import load
+
+    _handbook(tmp_path, 4)
+    (tmp_path / "only-footer.txt").write_text(f"{FOOTER}\n", encoding="utf-8")
+    bot = load(tmp_path, use_cache=False)
+    assert [str(p) for p in bot.problems if "boilerplate" in p.message] == [
+        "only-footer.txt: every line is repeated in other documents (boilerplate): nothing to search"
+    ]
+
+
+def test_find_boilerplate_compares_lines_without_bullets_case_or_spacing():
+    from bot.chunk import find_boilerplate
+
+    texts = [
+        "- Keep out of reach of children.\nA {}.",
+        "keep  out of reach of CHILDREN.\nB {}.",
+        "* Keep out of reach of children.\nC {}.",
+    ]
+    documents = [parse_document(text.format(n), f"d{n}.txt") for n, text in enumerate(texts)]
+    assert find_boilerplate([d for d, _ in documents]) == {"keep out of reach of children."}

@@ -360,3 +360,29 @@ def test_headings_only_file_is_a_warning(tmp_path):
 def test_quantity_words_before_a_final_number():
     # Regression: "item 1." at the end of a sentence was read as citation 1.
     assert split_markers("The guide covers routine item 1.", frozenset({"1"})) == (32, ())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotable", "markers"),
+    [
+        (
+            "The usual dose is one caplet three or four times a day 1.",
+            "The usual dose is one caplet three or four times a day",
+            ("1",),
+        ),
+        (
+            "Drowsiness was less frequent at 5 mg per dose 1.",
+            "Drowsiness was less frequent at 5 mg per dose",
+            ("1",),
+        ),
+        ("Toxicity followed the recommended dose 2.", "Toxicity followed the recommended dose", ("2",)),
+        ("Response was measured on day 2.", "Response was measured on day 2.", ()),
+        ("Take the second dose 1.", "Take the second dose 1.", ()),
+    ],
+    ids=["a-day", "per-dose", "recommended-dose", "on-day-2", "numbered-dose"],
+)
+def test_a_noun_that_is_not_numbered_leaves_the_number_a_marker(sentence, quotable, markers):
+    # Regression: "...three or four times a day 1." quoted the citation number inside the quote.
+    length, found = split_markers(sentence, frozenset({"1", "2"}))
+    assert sentence[:length] == quotable
+    assert found == markers

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import SMALL_DOCUMENTS, write_corpus
 
-from bot import Settings, ask, load
+from bot import Settings, ask, load, store
 from bot.store import cache_file, default_cache_dir, fingerprint
 
 
@@ -79,7 +79,10 @@ def test_other_settings_use_another_cache_file(corpus):
         (lambda data: data[: len(data) // 2], "checksum mismatch"),
         (lambda data: data[:-200] + bytes([data[-200] ^ 0x01]) + data[-199:], "checksum mismatch"),
         (lambda data: b"garbage\n" + data, "unreadable"),
-        (lambda data: data.replace(b'"version": 1', b'"version": 999', 1), "from another version"),
+        (
+            lambda data: data.replace(b'"version": %d' % store.VERSION, b'"version": 999', 1),
+            "from another version",
+        ),
     ],
     ids=["truncated", "bit-flipped", "garbage-header", "other-version"],
 )
