@@ -147,13 +147,28 @@ def is_stopword(word: str, settings: Settings) -> bool:
     return settings.stopwords and word in stopwords()
 
 
+@cache
+def lemmas() -> dict[str, str]:
+    """Return the shipped irregular forms and their lemma ("children": "child", "older": "old")."""
+    text = resources.files("bot").joinpath("data/lemmas.txt").read_text(encoding="utf-8")
+    pairs = (line.split() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {form: lemma for form, lemma in pairs}
+
+
+def _term(word: str, settings: Settings) -> str:
+    """Return the index term of one normalized word without hyphens: its lemma's stem."""
+    if settings.lemmas:
+        word = lemmas().get(word, word)
+    return stem(word, settings.stemmer)
+
+
 def word_terms(word: str, settings: Settings) -> list[str]:
     """Return the index terms of one normalized word: a hyphenated word gives itself and its parts."""
     if "-" not in word:
-        return [] if is_stopword(word, settings) else [stem(word, settings.stemmer)]
+        return [] if is_stopword(word, settings) else [_term(word, settings)]
     parts = [p for p in word.split("-") if p]
-    whole = "-".join(stem(p, settings.stemmer) for p in parts)
-    return [whole] + [stem(p, settings.stemmer) for p in parts if not is_stopword(p, settings)]
+    whole = "-".join(_term(p, settings) for p in parts)
+    return [whole] + [_term(p, settings) for p in parts if not is_stopword(p, settings)]
 
 
 def analyze(text: str, settings: Settings) -> list[str]:

@@ -40,6 +40,27 @@ class Settings:
     # A passage's score plus this share of its document's (each query term at its best passage
     # of the document): the other passages of the document a question names rank higher.
     document_weight: float = 0.25
+    # How people type: shorthand ("whats", "max", "yr") expanded and ages named as populations.
+    shorthand: bool = True
+    # Everyday and clinical names of one thing ("water pill", "diuretic"), shipped in bot/data.
+    lay_terms: bool = True
+    # WordNet's synonyms of a question word the corpus never uses ("lockjaw": "tetanus").
+    wordnet: bool = True
+    # An ordinary English word the corpus never uses frames the question unless it names a thing.
+    english: bool = True
+    # A quote must be about what the question names: its medicine or condition, its population,
+    # route and kind of quantity; at least this share of its other words must be found too.
+    subjects: bool = True
+    min_context: float = 0.34
+    # A question naming nothing specific ("side effects?") is asked back: which document?
+    clarify: bool = True
+    # Quotes are chosen from this many best passages, however many are shown.
+    answer_passages: int = 5
+    # Irregular forms analyzed as their lemma ("children" as "child", "older" as "old"): off, as
+    # it measured no better (README, "Tuning"); the population lists name such forms themselves.
+    lemmas: bool = False
+    # Lines repeated across documents (disclaimers, running headers) are neither indexed nor quoted.
+    boilerplate: bool = True
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, bool, str]] = [
@@ -58,6 +79,8 @@ class Settings:
             ("min_coverage", 0 <= self.min_coverage <= 1, "must be between 0 and 1"),
             ("max_unknown_focus", 0 < self.max_unknown_focus <= 1, "must be above 0 and at most 1"),
             ("document_weight", 0 <= self.document_weight <= 5, "must be between 0 and 5"),
+            ("min_context", 0 <= self.min_context <= 1, "must be between 0 and 1"),
+            ("answer_passages", 1 <= self.answer_passages <= 100, "must be between 1 and 100"),
         ]
         for name, ok, problem in checks:
             if not ok:
@@ -85,6 +108,14 @@ class Settings:
                 "question_words",
                 "alias_groups",
                 "document_weight",
+                "shorthand",
+                "lay_terms",
+                "wordnet",
+                "english",
+                "subjects",
+                "min_context",
+                "clarify",
+                "answer_passages",
             )
         }
         blob = json.dumps(index_fields, sort_keys=True)

@@ -1,26 +1,36 @@
 """Conversations: which questions depend on earlier turns, what they borrow, and "more".
 
-Each turn's words are split into its *topic* (words that name a document, such as a drug or a
-condition: "Valium", "baclofen") and its *aspect* (what is asked about the topic: "side effects",
-"maximum dose"). A follow-up borrows what it lacks, at lower weight, in the manner of historical
-query expansion:
+A conversation keeps what is being discussed: its *medicines* (the medicines documents are
+about: names the corpus gives two of, "Valium (diazepam)", or a title's first word), its
+*conditions* (other words naming documents:
+"stroke", "back pain") and its last *aspect* (what was asked: "side effects", "how long"). A
+follow-up borrows what it lacks, at lower weight, in the manner of historical query expansion:
 
-- a pronoun ("what are its side effects?") borrows the conversation's topic;
-- an ellipsis ("what about baclofen?", "and for children?") borrows the last aspect, and the topic
-  too unless it names a new one;
-- a question with a single word of its own ("does therapy help?") borrows both;
-- a question that names its own topic, or asks a full question of its own, borrows nothing.
+- a question naming no medicine or condition borrows the medicines being discussed (or, if
+  there are none, the conditions), which its quotes must then be about;
+- "the two", "both", "either" borrow the last two medicines discussed, as alternatives;
+- a pronoun ("is it safe with alcohol?") borrows the medicines even beside a new topic;
+- a question naming a medicine keeps the conditions as context, which it need not be about;
+- a question with no aspect of its own ("and for children?", "what about baclofen?") borrows
+  the last aspect; one that asks its own ("how long can I take it?") does not;
+- a question naming a new medicine or condition in a full question of its own stands alone, and
+  so does one that names no medicine but asks something particular of its own ("which drug
+  treats malignant hyperthermia?"), or says it turns to something else ("different question");
+- the form of the medicine discussed ("intrathecal", "pump") stays as context until another is
+  named.
+
+The medicines being discussed are those the last question named that name the documents its
+answer quoted: in "soma with benzos?", answered from the carisoprodol document, soma.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from bot.analysis import framing_words, word_terms, words
-from bot.config import Settings
-from bot.records import Conversation, Turn
+from bot.records import Concept, Conversation, Query, Turn
+from bot.wording import CONDITION, english_class
 
 _MORE = re.compile(
     r"^(?:(?:please |can you |could you )?(?:tell me |show me |give me |say )?(?:some |a bit )?more"
@@ -28,42 +38,51 @@ _MORE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset(
-    [
-        "it",
-        "its",
-        "it's",
-        "itself",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "his",
-        "her",
-    ]
+    ["it", "its", "it's", "itself", "this", "that", "these", "those", "they", "them", "their", "theirs"]
 )
+# Pronouns that still point back at the medicines discussed when a question names another one
+# ("is it safe with tizanidine?"); "is that ok?" speaks of what the question itself says.
+_BACK_PRONOUNS = frozenset(["it", "its", "it's", "itself", "they", "them", "their"])
+# A question that says it turns to something else stands alone.
+_NEW_SUBJECT = re.compile(
+    r"\b(?:different|new|another|other|separate|unrelated) (?:question|subject|topic|thing)\b|\bchanging the subject\b",
+    re.IGNORECASE,
+)
+_PLURAL = re.compile(r"\b(?:the two|both|either|neither|each of them|these two|those two)\b", re.I)
 _ELLIPSIS = re.compile(
-    r"^(?:and|also|what about|how about|what if|same for|same question for)\b", re.IGNORECASE
+    r"^(?:and|also|what about|how about|what if|same for|same question for|or|but)\b", re.IGNORECASE
 )
-# Borrowed words weigh less than the question's own: the topic a pronoun stands for nearly as
-# much, the aspect an ellipsis leaves out half.
+# What a question asks, in its question words: an aspect of its own even when every other word
+# frames it ("how long can I take it for?").
+_ASKS = re.compile(
+    r"\b(how long|how often|how much|how many|how quickly|how soon|when|why|who|which|what happens)\b", re.I
+)
+# Borrowed words weigh less than the question's own: the medicines a follow-up is about nearly
+# as much, the aspect or conditions it leaves out half.
 TOPIC_WEIGHT = 0.9
 ASPECT_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """How one question reads: its topic and aspect words, and its follow-up cues."""
+    """How one question reads: its medicines, conditions and aspect, and its follow-up cues."""
 
-    topic: tuple[str, ...]
+    medicines: tuple[str, ...]
+    conditions: tuple[str, ...]
     aspect: tuple[str, ...]
+    asks: bool
     pronoun: bool
+    plural: bool
     ellipsis: bool
+    back_pronoun: bool = False
+    routes: tuple[str, ...] = ()
+    # Asks something particular of its own: two words of its aspect, one a name or a
+    # condition ("which drug treats malignant hyperthermia?").
+    full: bool = False
+
+    @property
+    def topic(self) -> tuple[str, ...]:
+        return self.medicines + self.conditions
 
 
 def is_more(question: str) -> bool:
@@ -71,69 +90,191 @@ def is_more(question: str) -> bool:
     return bool(_MORE.match(question.strip()))
 
 
-def read_question(question: str, title_terms: Collection[str], settings: Settings) -> Reading:
-    """Split a question's content words into topic and aspect, and note pronouns and ellipsis."""
-    question_words = words(question)
-    topic: list[str] = []
+def _names(concept: Concept, terms: Collection[str]) -> bool:
+    """Return True when a concept names what the terms name: one of its alternatives does, or
+    a word of its own ("baclofen pump" names baclofen)."""
+    if any(alternative and all(t in terms for t in alternative) for alternative in concept.alternatives):
+        return True
+    return len(concept.alternatives[0]) > 1 and any(t in terms for t in concept.alternatives[0])
+
+
+def read_question(
+    query: Query, question: str, title_terms: Collection[str], name_terms: Collection[str]
+) -> Reading:
+    """Split a question's own words (not those borrowed) into medicines, conditions and aspect,
+    and note its follow-up cues.
+
+    Args:
+        query: what the question searches, before anything is borrowed.
+        question: the question as typed.
+        title_terms: the terms that name documents (titles and names of one thing).
+        name_terms: the terms of the names the corpus gives two of ("Valium (diazepam)").
+    """
+    borrowed = {word for word, _ in query.borrowed}
+    medicines: list[str] = []
+    conditions: list[str] = []
     aspect: list[str] = []
-    for word in dict.fromkeys(question_words):
-        terms = word_terms(word, settings)
-        if not terms or word in _PRONOUNS:
+    routes: list[str] = []
+    for concept in query.concepts:
+        if concept.word in borrowed or concept.role == "framing" or concept.word in _PRONOUNS:
             continue
-        if any(t in title_terms for t in terms):
-            topic.append(word)
-        elif word not in framing_words():
-            aspect.append(word)
+        if concept.role == "subject" and concept.kind in ("population", "route"):
+            # A population or route qualifies what is asked; it is not what is asked.
+            if concept.kind == "route":
+                routes.append(concept.word)
+            continue
+        if _names(concept, name_terms):
+            medicines.append(concept.word)
+        elif concept.role != "subject" and _names(concept, title_terms):
+            conditions.append(concept.word)
+        else:
+            aspect.append(concept.word)
+    typed = question.strip()
+    words = {w.strip(".,;:!?\"'()").lower() for w in typed.split()}
     return Reading(
-        tuple(topic),
-        tuple(aspect),
-        any(w in _PRONOUNS for w in question_words),
-        bool(_ELLIPSIS.match(question.strip())),
+        tuple(dict.fromkeys(medicines)),
+        tuple(dict.fromkeys(conditions)),
+        tuple(dict.fromkeys(aspect)),
+        bool(_ASKS.search(typed)),
+        bool(words & _PRONOUNS),
+        bool(_PLURAL.search(typed)),
+        bool(_ELLIPSIS.match(typed)),
+        bool(words & _BACK_PRONOUNS),
+        tuple(dict.fromkeys(routes)),
+        len(aspect) >= 2 and any(english_class(w) in (None, CONDITION) and w.isalpha() for w in aspect),
     )
 
 
-def _history(
-    turns: Sequence[Turn], title_terms: Collection[str], settings: Settings
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the conversation's current topic and last aspect, each carried over until replaced."""
-    topic: tuple[str, ...] = ()
+@dataclass(frozen=True, slots=True)
+class _State:
+    medicines: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
     aspect: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    # Every medicine discussed, most recent last, for "the two" and "both".
+    discussed: tuple[str, ...] = ()
+
+
+def _history(
+    turns: Sequence[Turn],
+    title_terms: Collection[str],
+    name_terms: Collection[str],
+    document_names: Callable[[str, str], Collection[str]],
+) -> _State:
+    """Return what the conversation is about after its turns: each part carried until replaced."""
+    state = _State()
     for turn in turns:
         if is_more(turn.question) or turn.answer.prompt:
             continue
-        reading = read_question(turn.question, title_terms, settings)
+        reading = read_question(turn.query, turn.question, title_terms, name_terms)
         # Words found nowhere in the corpus cannot help a later question find anything.
         nowhere = set(turn.answer.missing_terms)
-        topic = tuple(w for w in reading.topic if w not in nowhere) or topic
-        aspect = tuple(w for w in reading.aspect if w not in nowhere) or aspect
-    return topic, aspect
+        # What a follow-up borrowed as its subject stays the subject.
+        carried = [c.word for c in turn.query.concepts if c.role == "topic"]
+        named = [w for w in reading.medicines if w not in nowhere]
+        medicines = named or [w for w in carried if w in state.medicines or w in state.discussed]
+        quoted = {(q.doc_id, q.doc_title) for q in turn.answer.quotes}
+        if len(medicines) > 1 and quoted:
+            # Of several medicines named, those the quoted documents are about are discussed.
+            concepts = {c.word: c for c in turn.query.concepts}
+            about = [
+                w
+                for w in medicines
+                if any(_names(concepts[w], document_names(doc_id, title)) for doc_id, title in quoted)
+            ]
+            if about and not reading.plural:
+                medicines = about
+        elif len(medicines) > 1 and not reading.plural and not quoted:
+            # Unanswered, "soma with benzos or opioids?" is still about soma: the medicine named
+            # first is the subject, the others what it is asked about.
+            medicines = medicines[:1]
+        conditions = [w for w in reading.conditions if w not in nowhere] or [
+            w for w in carried if w in state.conditions
+        ]
+        aspect = [w for w in reading.aspect if w not in nowhere]
+        state = _State(
+            tuple(medicines) or (state.medicines if not conditions else ()),
+            tuple(conditions) or state.conditions,
+            tuple(aspect) or state.aspect,
+            reading.routes or (state.routes if not named else ()),
+            tuple(dict.fromkeys([*(w for w in state.discussed if w not in named), *named])),
+        )
+    return state
 
 
 def context_words(
-    conversation: Conversation, question: str, title_terms: Collection[str], settings: Settings
-) -> list[tuple[str, float]]:
-    """Return the (word, weight) pairs a question borrows from earlier turns; none if it stands alone."""
+    conversation: Conversation,
+    query: Query,
+    question: str,
+    title_terms: Collection[str],
+    name_terms: Collection[str] = (),
+    document_names: Callable[[str, str], Collection[str]] = lambda doc_id, title: (),
+) -> list[tuple[str, float, str]]:
+    """Return the (word, weight, role) a question borrows from earlier turns; none if it stands
+    alone. The role is "topic" for words its quotes must be about, "alternative" for the
+    medicines a comparison weighs ("which of the two"), "context" for words that only rank.
+
+    Args:
+        conversation: the turns so far.
+        query: what the question searches, before anything is borrowed.
+        question: the question as typed.
+        title_terms: the terms that name documents.
+        name_terms: the terms of the names the corpus gives two of.
+        document_names: the terms of the names a document is about: its title's and its own.
+    """
     if not conversation.turns:
         return []
-    reading = read_question(question, title_terms, settings)
-    single = len(reading.topic) + len(reading.aspect) <= 1
-    if not (reading.pronoun or reading.ellipsis or single):
+    if _NEW_SUBJECT.search(question):
         return []
-    topic, aspect = _history(conversation.turns, title_terms, settings)
+    reading = read_question(query, question, title_terms, name_terms)
+    state = _history(conversation.turns, title_terms, name_terms, document_names)
     own = set(reading.topic) | set(reading.aspect)
-    borrowed: list[tuple[str, float]] = []
-    if not reading.topic:
-        borrowed.extend((w, TOPIC_WEIGHT) for w in topic if w not in own)
-    if reading.ellipsis or not reading.aspect:
-        borrowed.extend((w, ASPECT_WEIGHT) for w in aspect if w not in own)
+    borrowed: list[tuple[str, float, str]] = []
+
+    def borrow(words: Sequence[str], weight: float, role: str) -> None:
+        borrowed.extend(
+            (w, weight, role) for w in words if w not in own and w not in {b[0] for b in borrowed}
+        )
+
+    follows = reading.pronoun or reading.ellipsis or reading.plural
+    if reading.plural and not reading.medicines and len(state.discussed) >= 2:
+        borrow(state.discussed[-2:], TOPIC_WEIGHT, "alternative")
+    elif not reading.topic and not follows and reading.full:
+        # "Which drug treats malignant hyperthermia?": a full question of its own.
+        return []
+    elif not reading.topic:
+        if state.medicines:
+            borrow(state.medicines, TOPIC_WEIGHT, "topic")
+            borrow(state.conditions, ASPECT_WEIGHT, "context")
+        else:
+            borrow(state.conditions, TOPIC_WEIGHT, "topic")
+    elif reading.medicines:
+        if reading.back_pronoun and not reading.ellipsis:
+            borrow(state.medicines, TOPIC_WEIGHT, "topic")
+        if not reading.conditions:
+            borrow(state.conditions, ASPECT_WEIGHT, "context")
+    elif follows:
+        # A condition of its own, asked as a follow-up ("what about for MS?"): still the
+        # medicines being discussed.
+        borrow(state.medicines, TOPIC_WEIGHT, "topic")
+    else:
+        return []
+    if not reading.aspect and not reading.asks:
+        borrow(state.aspect, ASPECT_WEIGHT, "context")
+    if not reading.routes:
+        # The form being discussed ("intrathecal", "pump") still ranks what is the same drug.
+        borrow(state.routes, ASPECT_WEIGHT, "context")
     return borrowed
 
 
-def shown_for_more(conversation: Conversation) -> tuple[Turn, set[str]] | None:
-    """Return the turn that "more" continues and the passages already shown for it."""
-    shown: set[str] = set()
+def shown_for_more(conversation: Conversation) -> tuple[Turn, set[tuple[str, int]], set[str]] | None:
+    """Return the turn that "more" continues, the sentences already quoted for it (passage id
+    and start) and the passages already listed."""
+    quoted: set[tuple[str, int]] = set()
+    listed: set[str] = set()
     for turn in reversed(conversation.turns):
-        shown.update(h.passage.passage_id for h in turn.answer.hits)
+        quoted.update((q.passage_id, q.start) for q in turn.answer.quotes)
+        listed.update(h.passage.passage_id for h in turn.answer.hits)
         if not is_more(turn.question):
-            return turn, shown
+            return turn, quoted, listed
     return None

@@ -256,6 +256,30 @@ class Index:
             return np.zeros(0, dtype=np.int32)
         return self.state.ids[self.state.ptr[i] : self.state.ptr[i + 1]]
 
+    def held_in_document(self, position: int, terms: Iterable[str]) -> set[str]:
+        """Return the terms that some passage of the document of the passage at `position` holds.
+
+        A document's passages are one run of positions when documents are in order (as every
+        build makes them), so each term costs one binary search of its postings.
+        """
+        documents = self._documents()
+        number = documents[position]
+        if self._documents_in_order:
+            lo = int(np.searchsorted(documents, number, side="left"))
+            hi = int(np.searchsorted(documents, number, side="right"))
+        held = set()
+        for term in dict.fromkeys(terms):
+            ids = self.passages_with(term)
+            if not len(ids):
+                continue
+            if self._documents_in_order:
+                at = int(np.searchsorted(ids, lo))
+                if at < len(ids) and ids[at] < hi:
+                    held.add(term)
+            elif np.any(documents[ids] == number):
+                held.add(term)
+        return held
+
     def idf(self, term: str) -> float:
         """Return the variant's idf of term (0 for an unknown term, as rank-bm25 does)."""
         i = self._term_ids.get(term)
@@ -364,7 +388,7 @@ class Index:
         if self._after_search is not None:
             self._after_search()
         return tuple(
-            Hit(self.passages[int(positions[j])], float(values[j]), rank)
+            Hit(self.passages[int(positions[j])], float(values[j]), rank, int(positions[j]))
             for rank, j in enumerate(order, start=1)
         )
 

@@ -10,7 +10,7 @@ import gc
 import multiprocessing as mp
 import os
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 from bot import store
 from bot.analysis import PassageEncoder, analyze, analyze_many
 from bot.answer import extract_answer, no_more_prompt
-from bot.chunk import check_markers, passage_sentences
+from bot.chunk import check_markers, find_boilerplate, passage_sentences
 from bot.config import Settings
 from bot.conversation import context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
@@ -34,6 +34,7 @@ from bot.table import (
     PassageTable,
     concatenate_columns,
 )
+from bot.wording import is_medicine
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,14 @@ class Bot:
     # million documents is not read through to make them.
     documents: Mapping[str, Document] | None = field(default=None, compare=False, repr=False)
     title_terms: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    name_terms: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    head_terms: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # The terms of the medicines documents are about: names of one thing, and titles' first
+    # words that are medicines ("Tizanidine for spasticity").
+    medicine_terms: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # Each document's own names (see `owned_terms`), found on first use: a document that is
+    # never a hit is never read for them.
+    _owned: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.documents is None:
@@ -63,10 +72,59 @@ class Bot:
         if self.title_terms is None:
             titles = (d.title for d in self.corpus.documents)
             object.__setattr__(self, "title_terms", topic_terms(titles, self.lexicon, self.settings))
+        if not self.name_terms:
+            object.__setattr__(self, "name_terms", name_terms(self.lexicon, self.settings))
+        if not self.head_terms or not self.medicine_terms:
+            documents = self.corpus.documents
+            # A table's title column is read without making a million document records.
+            titles = (
+                documents.columns.titles
+                if isinstance(documents, DocumentTable)
+                else (d.title for d in documents)
+            )
+            heads = dict.fromkeys(_head(title) for title in titles)
+            heads_terms = {t for head in heads if head for t in analyze(head, self.settings)}
+            object.__setattr__(self, "head_terms", self.name_terms | heads_terms)
+            medicines = {
+                t for head in heads if is_medicine(head.lower()) for t in analyze(head, self.settings)
+            }
+            object.__setattr__(self, "medicine_terms", self.name_terms | medicines)
 
     @property
     def passages(self) -> Sequence[Passage]:
         return self.index.passages
+
+    def document_names(self, doc_id: str, title: str) -> frozenset[str]:
+        """Return the terms of what a document is about: its title and its own names."""
+        return frozenset(analyze(title, self.settings)) | self.owned_terms(doc_id)
+
+    def owned_terms(self, doc_id: str) -> frozenset[str]:
+        """Return the terms of the names a document writes as two names of one thing
+        ("onabotulinumtoxinA (Botox)"): besides its title, what it is about."""
+        found = self._owned.get(doc_id)
+        if found is None:
+            document = self.documents.get(doc_id)
+            names = learn_aliases([document.text]) if document and self.settings.aliases else []
+            found = frozenset(t for pair in names for name in pair for t in analyze(name, self.settings))
+            # Two threads may both compute it: they store equal sets, so no lock is needed.
+            self._owned[doc_id] = found
+        return found
+
+
+def _head(title: str) -> str:
+    """Return the first word of a title when it is a word of four letters or more: what a title
+    names first is what its document speaks of throughout ("Chlorzoxazone parafon forte")."""
+    first = title.split(maxsplit=1)[0] if title.strip() else ""
+    first = first.strip("\"'()[],:;.")
+    return first if len(first) >= 4 and first.isalpha() else ""
+
+
+def name_terms(lexicon: Lexicon, settings: Settings) -> frozenset[str]:
+    """Return the terms of the names the corpus writes as two names of one thing ("Valium
+    (diazepam)"): medicines, as a rule, where a synonyms file also names conditions and bodies
+    ("MS, multiple sclerosis")."""
+    pairs = [g for g in lexicon.groups if len(g) == 2 and all(len(item) == 1 for item in g)]
+    return frozenset(t for g in pairs for item in g for t in analyze(item[0], settings))
 
 
 def topic_terms(titles: Iterable[str], lexicon: Lexicon, settings: Settings) -> frozenset[str]:
@@ -97,21 +155,43 @@ def passage_terms(passage: Passage, settings: Settings) -> list[str]:
     return analyze(indexed_text(passage.doc_title, passage.section, passage.text, settings), settings)
 
 
+def boilerplate_of(corpus: Corpus, settings: Settings) -> frozenset[str]:
+    """Return the lines repeated across a folder's documents that passages leave out.
+
+    A BEIR file's documents are records of one text each, not files with headers and
+    disclaimers: a text two of them share is content.
+    """
+    if not settings.boilerplate or Path(corpus.root).suffix == ".jsonl":
+        return frozenset()
+    return find_boilerplate(corpus.documents)
+
+
 def chunk_corpus(corpus: Corpus, settings: Settings) -> tuple[PassageTable, tuple[Problem, ...]]:
     """Cut every document into passages; return them as a table, with the problems met."""
-    columns, problems = _chunk_documents(corpus.documents, range(len(corpus.documents)), settings)
+    boilerplate = boilerplate_of(corpus, settings)
+    columns, problems = _chunk_documents(
+        corpus.documents, range(len(corpus.documents)), settings, boilerplate
+    )
     return PassageTable(columns, DocumentTable.of(corpus.documents)), (*corpus.problems, *problems)
 
 
 def _chunk_documents(
-    documents: Sequence[Document], numbers: range, settings: Settings
+    documents: Sequence[Document], numbers: range, settings: Settings, boilerplate: frozenset[str]
 ) -> tuple[PassageColumns, list[Problem]]:
     """Return the passage columns of the documents at these positions, and the problems met."""
     builder = PassageColumnsBuilder()
     problems: list[Problem] = []
     for number in numbers:
         document = documents[number]
-        passages = list(passage_sentences(document, settings))
+        passages = list(passage_sentences(document, settings, boilerplate))
+        if not passages and boilerplate and any(True for _ in passage_sentences(document, settings)):
+            problems.append(
+                Problem(
+                    document.path,
+                    None,
+                    "every line is repeated in other documents (boilerplate): nothing to search",
+                )
+            )
         cited = ((start, markers) for _, sentences in passages for start, _, _, markers in sentences)
         problems.extend(check_markers(document, cited))
         builder.add_sentences(number, document.doc_id, passages)
@@ -232,7 +312,7 @@ def chunk_and_analyze(
     runs = workers * 4  # several runs a worker, so that no worker waits long for another
     cuts = np.searchsorted(sizes, np.linspace(0, int(sizes[-1]), runs + 1)[1:-1]).tolist()
     bounds = [(lo, hi) for lo, hi in zip([0, *cuts], [*cuts, len(documents)], strict=True) if hi > lo]
-    _FORKED = (corpus, settings)
+    _FORKED = (corpus, settings, boilerplate_of(corpus, settings))
     gc.freeze()  # the workers' collector then leaves the corpus's pages shared
     try:
         # A fresh worker for each run: a worker's memory is given back when its run ends.
@@ -253,8 +333,8 @@ def chunk_and_analyze(
 
 # Below this many documents, starting worker processes costs more than it saves.
 PARALLEL_MIN_DOCUMENTS = 20_000
-# The corpus and settings a forked worker reads (set only while workers run).
-_FORKED: tuple[Corpus, Settings] | None = None
+# The corpus, settings and boilerplate a forked worker reads (set only while workers run).
+_FORKED: tuple[Corpus, Settings, frozenset[str]] | None = None
 
 
 def _chunk_and_analyze_run(
@@ -263,9 +343,9 @@ def _chunk_and_analyze_run(
     """In a worker: chunk and analyze documents lo..hi-1 of the shared corpus, and find the
     name pairs their texts write (when settings learn aliases)."""
     assert _FORKED is not None
-    corpus, settings = _FORKED
+    corpus, settings, boilerplate = _FORKED
     documents = corpus.documents
-    columns, problems = _chunk_documents(documents, range(*bounds), settings)
+    columns, problems = _chunk_documents(documents, range(*bounds), settings, boilerplate)
     aliases = learn_aliases(documents[n].text for n in range(*bounds)) if settings.aliases else []
     return columns, problems, _analyze_columns(documents, columns, settings), aliases
 
@@ -359,37 +439,84 @@ def ask(
 ) -> tuple[Answer, Conversation]:
     """Answer a question, using and extending the conversation.
 
+    Quotes are chosen from the `answer_passages` best passages whatever `top_k` is; the answer
+    lists the `top_k` best, and the passages it quotes.
+
     Raises:
         QuestionError: the question is over the length limit.
     """
     conversation = conversation or Conversation()
     top_k = top_k or bot.settings.top_k
+    pool = max(top_k, bot.settings.answer_passages)
     cleaned = clean_question(question)
 
-    def answer_from(asked: str, query: Query, hits: tuple[Hit, ...]) -> Answer:
-        return extract_answer(
-            asked, query, hits, bot.documents, bot.index.document_frequency, len(bot.index), bot.settings
+    def in_document(hit: Hit, terms: Sequence[str]) -> set[str]:
+        return bot.index.held_in_document(hit.position, terms) if hit.position >= 0 else set()
+
+    def answer_from(
+        asked: str, query: Query, hits: tuple[Hit, ...], topic: bool = False, quoted: Collection = ()
+    ) -> Answer:
+        answer = extract_answer(
+            asked,
+            query,
+            hits[: bot.settings.answer_passages],
+            bot.documents,
+            bot.index.document_frequency,
+            len(bot.index),
+            bot.settings,
+            bot.name_terms,
+            in_document,
+            topic,
+            bot.head_terms,
+            bot.owned_terms,
+            quoted,
         )
+        return dataclasses.replace(answer, hits=_shown(answer, hits, top_k))
 
     if not cleaned:
         return answer_from("", Query("", ()), ()), conversation
     previous = shown_for_more(conversation) if is_more(cleaned) else None
     if previous:
-        turn, shown = previous
+        turn, quoted, listed = previous
         query = turn.query
-        hits = search(bot, query, top_k + len(shown))
+        # The next best sentences not quoted yet, from the passages not yet quoted from first.
+        hits = search(bot, query, pool + len(listed))
+        quoted_passages = {passage_id for passage_id, _ in quoted}
         hits = tuple(
             dataclasses.replace(h, rank=rank)
-            for rank, h in enumerate((h for h in hits if h.passage.passage_id not in shown), start=1)
-        )[:top_k]
-        if hits:
-            answer = dataclasses.replace(answer_from(turn.question, query, hits), question=cleaned)
-        else:
+            for rank, h in enumerate(
+                sorted(hits, key=lambda h: (h.passage.passage_id in quoted_passages, h.rank)), start=1
+            )
+        )[:pool]
+        answer = answer_from(turn.question, query, hits, bool(query.borrowed), quoted)
+        if answer.abstained:
+            # The next passages do not answer what the question asked: say there is no more,
+            # never that words the corpus has are missing.
             answer = Answer(cleaned, query, True, (), (), (), no_more_prompt(turn.question))
+        else:
+            # Listed: the passages it quotes, then the best not listed before.
+            fresh = [h for h in hits if h.passage.passage_id not in listed]
+            now_quoted = {q.passage_id for q in answer.quotes}
+            keep = {h.passage.passage_id for h in fresh[:top_k]} | now_quoted
+            shown = tuple(
+                dataclasses.replace(h, rank=rank)
+                for rank, h in enumerate((h for h in hits if h.passage.passage_id in keep), start=1)
+            )
+            answer = dataclasses.replace(answer, question=cleaned, hits=shown)
     else:
-        context = context_words(conversation, cleaned, bot.title_terms, bot.settings)
-        query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context)
-        hits = search(bot, query, top_k)
-        answer = answer_from(cleaned, query, hits)
+        query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, (), bot.medicine_terms)
+        context = context_words(
+            conversation, query, cleaned, bot.title_terms, bot.medicine_terms, bot.document_names
+        )
+        if context:
+            query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context, bot.medicine_terms)
+        hits = search(bot, query, pool)
+        answer = answer_from(cleaned, query, hits, any(role != "context" for _, _, role in context))
     turn = Turn(cleaned, answer.query, answer)
     return answer, Conversation(conversation.turns + (turn,))
+
+
+def _shown(answer: Answer, hits: tuple[Hit, ...], top_k: int) -> tuple[Hit, ...]:
+    """Return the passages an answer lists: the `top_k` best, then any other it quotes."""
+    quoted = {q.passage_id for q in answer.quotes}
+    return tuple(h for h in hits if h.rank <= top_k or h.passage.passage_id in quoted)

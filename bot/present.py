@@ -30,18 +30,50 @@ NOT_ADVICE = "Answers are quotes from the documents, not medical advice."
 INHERITED_NOTE = "cited by the passage; the sentence has no marker of its own"
 
 
-def cited_references(answer: Answer) -> list[tuple[Quote, Citation]]:
-    """Return each reference the quotes cite once, in order (markers are numbered per document)."""
+def cited_references(answer: Answer) -> list[tuple[str, Quote, Citation]]:
+    """Return each reference the quotes cite once, in order, with the label the answer gives it.
+
+    Markers are numbered per document: when the quotes come from one document its own markers
+    label them; from several, three documents' reference 1 must not all read "[1]", so the
+    answer numbers its references 1, 2, 3 in order and names each one's own marker beside it.
+    """
     seen: dict[tuple[str, str], tuple[Quote, Citation]] = {}
     for quote in answer.quotes:
         for citation in quote.citations:
             seen.setdefault((quote.doc_id, citation.marker), (quote, citation))
-    return list(seen.values())
+    numbered = _numbered(answer)
+    return [(numbered.get(key, citation.marker), quote, citation) for key, (quote, citation) in seen.items()]
 
 
-def citation_label(citations: Sequence[Citation]) -> str:
-    """Return '[1]' or '[3, 4]' for a quote's citations ('' when none)."""
-    return f"[{', '.join(c.marker for c in citations)}]" if citations else ""
+def _numbered(answer: Answer) -> dict[tuple[str, str], str]:
+    """Return the answer's own numbers of its references, when its quotes cite several documents."""
+    if len({q.doc_id for q in answer.quotes if q.citations}) < 2:
+        return {}
+    numbers: dict[tuple[str, str], str] = {}
+    for quote in answer.quotes:
+        for citation in quote.citations:
+            numbers.setdefault((quote.doc_id, citation.marker), str(len(numbers) + 1))
+    return numbers
+
+
+def quote_label(answer: Answer, quote: Quote) -> str:
+    """Return '[1]' or '[3, 4]' for a quote's citations as the answer labels them ('' when none)."""
+    numbered = _numbered(answer)
+    return citation_label(
+        quote.citations, [numbered.get((quote.doc_id, c.marker), c.marker) for c in quote.citations]
+    )
+
+
+def citation_label(citations: Sequence[Citation], labels: Sequence[str] | None = None) -> str:
+    """Return '[1]' or '[3, 4]' for citations, by their markers or the labels given ('' when none)."""
+    if not citations:
+        return ""
+    return f"[{', '.join(labels if labels is not None else [c.marker for c in citations])}]"
+
+
+def own_marker(label: str, citation: Citation) -> str:
+    """Return where a renumbered reference stands in its document (empty when not renumbered)."""
+    return "" if label == citation.marker else f"its reference [{citation.marker}]"
 
 
 def reference_text(citation: Citation, quote: Quote | Hit) -> str:
@@ -53,14 +85,54 @@ def reference_text(citation: Citation, quote: Quote | Hit) -> str:
     return f"reference {citation.marker} of \u201c{title}\u201d, section \u201c{section}\u201d (the document lists no references)"
 
 
+def _listed(words: Sequence[str]) -> str:
+    quoted = [f"\u201c{w}\u201d" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
 def abstention_message(answer: Answer) -> str:
-    """Return the sentence that says the documents don't answer, naming the missing words."""
+    """Return the sentence that says the documents don't answer, naming the missing words and,
+    when the nearest passages speak of part of the question, what they speak of."""
     if answer.prompt:
         return answer.prompt
+    if answer.missing_terms and answer.about:
+        return (
+            f"The documents don't answer this: no passage about {_listed(answer.about)} "
+            f"mentions {_listed(answer.missing_terms)}."
+        )
     if answer.missing_terms:
-        listed = ", ".join(f"\u201c{w}\u201d" for w in answer.missing_terms)
-        return f"The documents don't answer this: {listed} found nowhere in the best passages."
+        return f"The documents don't answer this: {_listed(answer.missing_terms)} found nowhere in the best passages."
     return "The documents don't answer this."
+
+
+def ignored_note(answer: Answer) -> str:
+    """Return what an answer had to leave out of the question ('' when nothing)."""
+    if answer.abstained or not answer.missing_terms:
+        return ""
+    return f"No passage mentions {_listed(answer.missing_terms)}: the quotes answer the rest of the question."
+
+
+def understood_notes(answer: Answer) -> list[str]:
+    """Return how the question was read: rewordings, spelling, the searched text, other names."""
+    query = answer.query
+    notes = []
+    if query.rewordings:
+        notes.append(
+            "Read as: "
+            + ", ".join(
+                f"\u201c{typed}\u201d \u2192 \u201c{meant}\u201d" for typed, meant in query.rewordings
+            )
+        )
+    if query.corrections:
+        notes.append(
+            "Spelling: "
+            + ", ".join(f"\u201c{typed}\u201d \u2192 \u201c{used}\u201d" for typed, used in query.corrections)
+        )
+    if query.text and query.text != answer.question:
+        notes.append(f"Understood as: {query.text}")
+    if query.expansions:
+        notes.append("Also searched: " + ", ".join(query.expansions))
+    return notes
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
@@ -71,7 +143,12 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "message": abstention_message(answer) if answer.abstained else None,
         "missing_terms": list(answer.missing_terms),
+        "about": list(answer.about),
+        "note": ignored_note(answer) or None,
+        "choices": list(answer.choices),
         "corrections": dict(answer.query.corrections),
+        "rewordings": [{"typed": typed, "read": meant} for typed, meant in answer.query.rewordings],
+        "expansions": list(answer.query.expansions),
         "quotes": [
             {
                 "text": q.text,
@@ -81,7 +158,14 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                 "passage_id": q.passage_id,
                 "start": q.start,
                 "end": q.end,
-                "citations": [{"marker": c.marker, "reference": c.reference} for c in q.citations],
+                "citations": [
+                    {
+                        "marker": c.marker,
+                        "number": _numbered(answer).get((q.doc_id, c.marker), c.marker),
+                        "reference": c.reference,
+                    }
+                    for c in q.citations
+                ],
                 "citations_from_passage": q.inherited,
             }
             for q in answer.quotes
@@ -106,33 +190,35 @@ def _indent(text: str, prefix: str) -> str:
 
 def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool = True) -> str:
     """Return an answer for the terminal: quotes, references, then the supporting passages."""
-    lines: list[str] = []
-    if answer.query.corrections:
-        fixed = ", ".join(f"{typed} -> {used}" for typed, used in answer.query.corrections)
-        lines.append(f"(spelling: {fixed})")
-    if answer.query.text and answer.query.text != answer.question:
-        lines.append(f"(searched: {answer.query.text})")
+    lines: list[str] = [f"({note[0].lower()}{note[1:]})" for note in understood_notes(answer)]
     if answer.abstained:
         lines.append(abstention_message(answer))
+        for number, choice in enumerate(answer.choices, start=1):
+            lines.append(f"  {number}. {choice}")
         if answer.hits and not answer.prompt:
             lines.append("")
             lines.append("Possibly related:")
     else:
         for number, quote in enumerate(answer.quotes, start=1):
-            label = citation_label(quote.citations)
+            label = quote_label(answer, quote)
             if quote.inherited:
                 label += "*"
             lines.append(f"{number}. \u201c{quote.text}\u201d {label}".rstrip())
             lines.append(f"   \u2014 {quote.doc_title} \u203a {quote.section} ({quote.passage_id})")
+        if ignored_note(answer):
+            lines.append(ignored_note(answer))
         references = cited_references(answer)
         if references:
             # Markers are numbered per document: name the document when quotes come from several.
             several = len({q.doc_id for q in answer.quotes}) > 1
             lines.append("")
             lines.append("References:")
-            for quote, citation in references:
-                source = f" \u2014 {quote.doc_title}" if several and citation.reference else ""
-                lines.append(f"  [{citation.marker}] {reference_text(citation, quote)}{source}")
+            for label, quote, citation in references:
+                source = f" \u2014 {quote.doc_title}" if several else ""
+                own = own_marker(label, citation)
+                lines.append(
+                    f"  [{label}] {reference_text(citation, quote)}{source}{f' ({own})' if own else ''}"
+                )
         if any(q.inherited for q in answer.quotes):
             lines.append(f"  * {INHERITED_NOTE}")
         if show_passages and answer.hits:
@@ -253,45 +339,39 @@ def document_query(doc_id: str, passage_id: str | None = None) -> dict[str, str]
     return {"doc": doc_id, "passage": passage_id} if passage_id else {"doc": doc_id}
 
 
-def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = False) -> str:
+def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = False, label: str = "") -> str:
     if not citations:
         return ""
     tip = "\n".join(f"[{c.marker}] {reference_text(c, quote)}" for c in citations)
-    label = citation_label(citations) + ("*" if inherited else "")
+    label = (label or citation_label(citations)) + ("*" if inherited else "")
     if inherited:
         tip = f"{INHERITED_NOTE}\n" + tip
     return f'<span class="cb-chip" title="{escape_html(tip)}">{escape_html(label)}</span>'
 
 
 def _notes_html(answer: Answer) -> str:
-    notes = []
-    if answer.query.corrections:
-        fixed = ", ".join(
-            f"\u201c{escape_html(typed)}\u201d \u2192 \u201c{escape_html(used)}\u201d"
-            for typed, used in answer.query.corrections
-        )
-        notes.append(f'<p class="cb-note">Spelling: {fixed}</p>')
-    if answer.query.text and answer.query.text != answer.question:
-        notes.append(f'<p class="cb-note">Understood as: {_text(answer.query.text)}</p>')
-    return "".join(notes)
+    return "".join(f'<p class="cb-note">{_text(note)}</p>' for note in understood_notes(answer))
 
 
 def _quotes_html(answer: Answer) -> str:
     parts = []
     for quote in answer.quotes:
-        chip = _chip(quote.citations, quote, quote.inherited)
+        chip = _chip(quote.citations, quote, quote.inherited, quote_label(answer, quote))
         parts.append(
             f'<blockquote class="cb-quote"><p>\u201c{_text(quote.text)}\u201d {chip}</p>'
             f'<div class="cb-where">{_where(quote.doc_title, quote.section)}</div></blockquote>'
         )
+    if ignored_note(answer):
+        parts.append(f'<p class="cb-note cb-ignored">{_text(ignored_note(answer))}</p>')
     references = cited_references(answer)
     if references:
         parts.append('<div class="cb-refs"><strong>References</strong>')
         parts.extend(
-            f'<div><span class="cb-chip">[{escape_html(citation.marker)}]</span> '
+            f'<div><span class="cb-chip">[{escape_html(label)}]</span> '
             f"{_text(reference_text(citation, quote))} "
-            f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}</span></div>'
-            for quote, citation in references
+            f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}'
+            f"{_text(f', {own_marker(label, citation)}') if own_marker(label, citation) else ''}</span></div>"
+            for label, quote, citation in references
         )
         if any(q.inherited for q in answer.quotes):
             parts.append(f'<div class="cb-muted">* {INHERITED_NOTE}</div>')
@@ -321,7 +401,9 @@ def answer_to_html(answer: Answer) -> str:
     an empty or vague question gets the prompt.
     """
     if answer.prompt:
-        return f'<div class="cb-answer"><div class="cb-prompt">{_text(answer.prompt)}</div></div>'
+        choices = "".join(f"<li>{_text(choice)}</li>" for choice in answer.choices)
+        listed = f"<ul>{choices}</ul>" if choices else ""
+        return f'<div class="cb-answer"><div class="cb-prompt">{_text(answer.prompt)}{listed}</div></div>'
     body = _abstention_html(answer) if answer.abstained else _quotes_html(answer)
     return f'<div class="cb-answer">{_notes_html(answer)}{body}</div>'
 
@@ -462,15 +544,12 @@ def _markdown_lines(text: str, prefix: str = "") -> list[str]:
 def answer_to_markdown(answer: Answer) -> str:
     """Return an answer as escaped Markdown: block quotes, where they come from, references."""
     lines: list[str] = []
-    if answer.query.corrections:
-        fixed = ", ".join(f"{typed} \u2192 {used}" for typed, used in answer.query.corrections)
-        lines += _markdown_lines(f"Spelling: {fixed}", "*") + [""]
-        lines[-2] += "*"
-    if answer.query.text and answer.query.text != answer.question:
-        lines += _markdown_lines(f"Understood as: {answer.query.text}", "*") + [""]
+    for note in understood_notes(answer):
+        lines += _markdown_lines(note, "*") + [""]
         lines[-2] += "*"
     if answer.abstained:
         lines += _markdown_lines(abstention_message(answer))
+        lines += [f"- {escape_markdown(choice)}" for choice in answer.choices]
         related = shown_hits(answer)
         if related:
             lines += ["", "Possibly related passages:", ""]
@@ -480,20 +559,23 @@ def answer_to_markdown(answer: Answer) -> str:
             ]
         return "\n".join(lines)
     for quote in answer.quotes:
-        label = citation_label(quote.citations) + ("*" if quote.inherited else "")
+        label = quote_label(answer, quote) + ("*" if quote.inherited else "")
         body = _markdown_lines(f"\u201c{quote.text}\u201d {label}".rstrip(), "> ")
         lines += [line + "  " for line in body[:-1]] + body[-1:]
         lines += [
             f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}",
             "",
         ]
+    if ignored_note(answer):
+        lines += _markdown_lines(ignored_note(answer)) + [""]
     references = cited_references(answer)
     if references:
         lines += ["References:", ""] + [
-            f"- \\[{escape_markdown(citation.marker)}\\] "
+            f"- \\[{escape_markdown(label)}\\] "
             f"{escape_markdown(reference_text(citation, quote))} "
-            f"({escape_markdown(quote.doc_title)})"
-            for quote, citation in references
+            f"({escape_markdown(quote.doc_title)}"
+            f"{escape_markdown(', ' + own_marker(label, citation)) if own_marker(label, citation) else ''})"
+            for label, quote, citation in references
         ]
         if any(q.inherited for q in answer.quotes):
             lines += ["", f"\\* {INHERITED_NOTE}"]

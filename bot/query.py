@@ -8,11 +8,12 @@ people") add, at a lower weight, the words answers use for them ("management", "
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -22,11 +23,27 @@ from nltk.metrics.distance import edit_distance
 from bot.analysis import framing_words, normalize, word_terms, words
 from bot.config import Settings
 from bot.errors import QuestionError
-from bot.records import Corpus, Passage, Query
+from bot.records import Concept, Corpus, Passage, Query
+from bot.wording import (
+    PASSING,
+    Wording,
+    class_groups,
+    english_class,
+    english_correction,
+    is_framing_english,
+    is_name,
+    lay_groups,
+    reword,
+    subject_groups,
+    wordnet_groups,
+)
 
 MAX_QUESTION_CHARS = 2000
 # Shorter unknown words are more often real words the corpus lacks than typos ("safe", not "same").
 MIN_CORRECTED = 5
+# A slip for an ordinary English word is read as that word only when this long ("alowed"):
+# shorter ones are as often names ("benzo" is no slip for "benz").
+MIN_ENGLISH_CORRECTED = 6
 # Words that frame a question ("the usual dose") say little about which passage answers it.
 FRAMING_WEIGHT = 0.25
 # Answer words for how a question is asked ("treatments": "management, therapy") point to the
@@ -62,14 +79,26 @@ def question_words() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
     return tuple(rules)
 
 
-def answer_words(asked: Iterable[str]) -> list[str]:
+def answer_words(asked: Iterable[str], settings: Settings | None = None) -> list[str]:
     """Return the answer words of every rule whose question words occur among the given words."""
-    present = set(asked)
-    found: dict[str, None] = {}
+    return list(dict.fromkeys(w for _, answered in fired_rules(asked, settings) for w in answered))
+
+
+def fired_rules(
+    asked: Iterable[str], settings: Settings | None = None
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Return (the question words that fired it, its answer words) for each rule that fires.
+
+    Words match as typed or as their singular ("dangers" fires the rule of "danger"; a stem
+    would let "effects" fire the rule of "effective").
+    """
+    present = {_singular(w) for w in asked}
+    fired = []
     for items, answered in question_words():
-        if any(all(w in present for w in item) for item in items):
-            found.update(dict.fromkeys(answered))
-    return list(found)
+        item = next((item for item in items if all(_singular(w) in present for w in item)), None)
+        if item is not None:
+            fired.append((item, answered))
+    return fired
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +212,176 @@ def clean_question(question: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A word of the question, or a phrase that names one thing ("water pill"), and the groups
+    of other names it belongs to, with the subject kind of the first subject group among them."""
+
+    words: tuple[str, ...]
+    groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    kind: str = ""
+
+    @property
+    def word(self) -> str:
+        return " ".join(self.words)
+
+
+def _shipped_groups(settings: Settings) -> list[tuple[tuple[tuple[str, ...], ...], str]]:
+    """Return the shipped groups a question's words are looked up in, each with its subject kind."""
+    found: list[tuple[tuple[tuple[str, ...], ...], str]] = []
+    if settings.subjects or settings.lay_terms:
+        found += [(g.items, g.kind if settings.subjects else "") for g in subject_groups()]
+    if settings.lay_terms:
+        found += [(g, "") for g in lay_groups()]
+    return found
+
+
+def _key(word: str, settings: Settings) -> str:
+    """Return what a word is matched by in phrases: its stem ("adults", "adult"), or itself."""
+    terms = word_terms(word, settings)
+    return terms[0] if terms else word
+
+
+@cache
+def _shipped_by_key(settings: Settings) -> dict[str, tuple[int, ...]]:
+    by_key: dict[str, list[int]] = {}
+    for number, (group, _) in enumerate(_shipped_groups(settings)):
+        for item in group:
+            by_key.setdefault(_key(item[0], settings), []).append(number)
+    return {k: tuple(dict.fromkeys(n)) for k, n in by_key.items()}
+
+
+@cache
+def _classes_by_word() -> dict[str, tuple[tuple[tuple[str, ...], ...], ...]]:
+    by_word: dict[str, list[tuple[tuple[str, ...], ...]]] = {}
+    for group in class_groups():
+        if len(group[0]) == 1:
+            by_word.setdefault(group[0][0], []).append(group)
+    return {w: tuple(g) for w, g in by_word.items()}
+
+
+@cache
+def _wordnet_by_word() -> dict[str, tuple[tuple[tuple[str, ...], ...], ...]]:
+    by_word: dict[str, list[tuple[tuple[str, ...], ...]]] = {}
+    for group in wordnet_groups():
+        for item in group:
+            if len(item) == 1:
+                by_word.setdefault(item[0], []).append(group)
+    return {w: tuple(g) for w, g in by_word.items()}
+
+
+def _units(tokens: Sequence[str], lexicon: Lexicon, settings: Settings) -> list[_Unit]:
+    """Cut the question's words into units: phrases that a group names, longest first, then words.
+
+    A phrase matches its words next to each other as typed ("water pill", not "pill ... water"),
+    each word by its stem ("older adult" for "older adults"); a word in several groups keeps
+    them all.
+    """
+    shipped = _shipped_groups(settings)
+    shipped_by_key = _shipped_by_key(settings)
+    keys = [_key(t, settings) for t in tokens]
+    # (start, end, group, kind) for every item matching at a position.
+    matches: list[tuple[int, int, tuple[tuple[str, ...], ...], str]] = []
+    for i, token in enumerate(tokens):
+        candidates: list[tuple[tuple[tuple[str, ...], ...], str]] = []
+        if settings.aliases or lexicon.groups:
+            candidates += [(lexicon.groups[n], "") for n in lexicon._by_word.get(token, ())]
+        candidates += [shipped[n] for n in shipped_by_key.get(keys[i], ())]
+        for group, kind in dict.fromkeys(candidates):
+            for item in group:
+                if tuple(keys[i : i + len(item)]) == tuple(_key(w, settings) for w in item):
+                    matches.append((i, i + len(item), group, kind))
+    taken = [False] * len(tokens)
+    spans: dict[tuple[int, int], list[tuple[tuple[tuple[str, ...], ...], str]]] = {}
+    for start, end, group, kind in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
+        if (start, end) in spans:
+            spans[(start, end)].append((group, kind))
+        elif not any(taken[start:end]):
+            spans[(start, end)] = [(group, kind)]
+            taken[start:end] = [True] * (end - start)
+    starts = {start: (start, end) for start, end in spans}
+    units = []
+    i = 0
+    while i < len(tokens):
+        span = starts.get(i)
+        if span is None:
+            units.append(_Unit((tokens[i],)))
+            i += 1
+            continue
+        found = spans[span]
+        kind = next((k for _, k in found if k), "")
+        if not kind and span[1] - span[0] > 1:
+            # A phrase holding a population or route word is about it too ("kidney disease").
+            for key in keys[span[0] : span[1]]:
+                for number in shipped_by_key.get(key, ()):
+                    group, group_kind = shipped[number]
+                    if group_kind and any(
+                        len(item) == 1 and _key(item[0], settings) == key for item in group
+                    ):
+                        found.append((group, group_kind))
+                        kind = kind or group_kind
+        units.append(_Unit(tuple(tokens[span[0] : span[1]]), tuple(g for g, _ in found), kind))
+        i = span[1]
+    return units
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Words of four letters or more, as counted for an asking sentence's own words.
+_CONTENT_WORD = re.compile(
+    r"\b(?!(?:that|this|true|with|what|then|they|them|there|have|would|should|could|does|will|just|about|really|know|right|anything|something)\b)[a-z]{4,}\b",
+    re.I,
+)
+# An asking sentence with fewer such words asks of the sentence before it too.
+MIN_ASKING_WORDS = 2
+_ASKING = re.compile(
+    r"^(?:what|whats|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will|may|might|must|shall|has|have|any|and|or|but|so)\b",
+    re.IGNORECASE,
+)
+
+
+def _asking_sentence(text: str) -> str:
+    """Return the sentences of a question from the one that asks on: the last that ends with
+    "?" or opens as a question does, or else the last ("my husband has MS. ... what dose does
+    he start on" asks in its last sentence; the sentences before it tell the background)."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    if len(sentences) < 2:
+        return text
+    asking = [n for n, s in enumerate(sentences) if s.rstrip().endswith("?") or _ASKING.match(s)]
+    first = asking[-1] if asking else len(sentences) - 1
+    # "... is that true or not?": a sentence that asks nothing of its own asks of the one before.
+    while first > 0 and len(_CONTENT_WORD.findall(" ".join(sentences[first:]))) < MIN_ASKING_WORDS:
+        first -= 1
+    return " ".join(sentences[first:])
+
+
+def _singular(word: str) -> str:
+    """Return a word without a plural's final "s" ("dangers", "danger"); "ss" endings stay."""
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+@cache
+def _framing_keys(settings: Settings) -> frozenset[str]:
+    """Return the stems of the framing words ("takes" frames a question as "take" does)."""
+    return frozenset(_key(w, settings) for w in framing_words())
+
+
+def _named(word: str, lexicon: Lexicon, settings: Settings) -> bool:
+    """Return True for a word some group of names holds (the corpus's, the shipped lists')."""
+    return word in lexicon._by_word or _key(word, settings) in _shipped_by_key(settings)
+
+
+def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for w in words_ for t in word_terms(w, settings)))
+
+
 def build_query(
     question: str,
     lexicon: Lexicon,
     known: frozenset[str] | set[str] | dict[str, int],
     settings: Settings,
-    context: Sequence[tuple[str, float]] = (),
+    context: Sequence[tuple[str, float, str]] = (),
+    documented: Collection[str] = frozenset(),
 ) -> Query:
     """Turn a cleaned question into the terms to search.
 
@@ -197,68 +390,180 @@ def build_query(
         lexicon: the corpus's word counts and synonym groups.
         known: the index's terms; a word none of whose terms is known may be corrected.
         settings: analysis settings.
-        context: (word, weight) pairs from earlier turns of a conversation.
+        context: (word, weight, role) from earlier turns of a conversation (see
+            `conversation.context_words`).
+        documented: the terms of the medicines documents are about, which their own names
+            find better than the names of their classes.
     """
-    terms: list[str] = []
-    weights: list[float] = []
+    wording = reword(question) if settings.shorthand else Wording(question, question)
+    tokens = words(wording.text)
+    asking = set(words(_asking_sentence(wording.text)))
     corrections: dict[str, str] = {}
-    concepts: dict[str, list[str]] = {}
-    used_words: list[str] = []
-    for word in words(question):
+    for number, word in enumerate(tokens):
         own = word_terms(word, settings)
-        if not own:
-            continue
         if (
             settings.spelling
+            and own
             and word.isalpha()
             and len(word) >= MIN_CORRECTED
             and not any(t in known for t in own)
+            # An ordinary English word the corpus lacks is not a slip ("cravings", "garden").
+            and not (settings.english and not is_name(word))
         ):
             correction = lexicon.correct(word)
+            if (
+                not correction
+                and settings.english
+                and len(word) >= MIN_ENGLISH_CORRECTED
+                and not _named(word, lexicon, settings)
+            ):
+                # Not a slip for a corpus word, maybe for an ordinary one ("alowed", "allowed").
+                correction = english_correction(word)
             if correction and correction != word:
                 corrections[word] = correction
-                own = word_terms(correction, settings)
-                word = correction
-        used_words.append(word)
-        concepts.setdefault(word, []).extend(own)
-        terms.extend(own)
-        weights.extend([FRAMING_WEIGHT if word in framing_words() else 1.0] * len(own))
+                tokens[number] = correction
+                if word in asking:
+                    asking.add(correction)
+    terms: list[str] = []
+    weights: list[float] = []
+    concepts: list[Concept] = []
     expansions: list[str] = []
-    # A passage naming a thing twice ("baclofen (Lioresal)") is no more about it than one naming
-    # it once: the index scores the best of a word's names, not their sum.
-    names: dict[str, list[tuple[str, ...]]] = {}
-    for word, other in lexicon.synonyms(used_words) if settings.aliases or lexicon.groups else ():
-        extra = [t for w in other for t in word_terms(w, settings)]
-        new = [t for t in extra if t not in terms]
-        concepts.setdefault(word, []).extend(extra)
-        terms.extend(new)
-        # Another name for one thing weighs as one word, however many words it has
-        # ("Parafon Forte" for "chlorzoxazone"), so names do not drown the rest of the question.
-        weights.extend([1.0 / max(1, len(extra))] * len(new))
-        expansions.extend(w for w in other if w not in expansions)
-        if new and settings.alias_groups:
-            names.setdefault(word, [tuple(word_terms(word, settings))]).append(tuple(new))
+    names: list[tuple[tuple[str, ...], ...]] = []
+
+    def add(new_terms: Sequence[str], weight: float) -> tuple[str, ...]:
+        added = tuple(t for t in dict.fromkeys(new_terms) if t not in terms)
+        terms.extend(added)
+        weights.extend([weight] * len(added))
+        return added
+
+    typed_terms = {t for w in tokens for t in word_terms(w, settings)}
+    for unit in _units(tokens, lexicon, settings):
+        own = _terms_of(unit.words, settings)
+        if not own:
+            continue
+        # Each alternative's terms, and the words it is written with.
+        written: dict[tuple[str, ...], tuple[str, ...]] = {own: unit.words}
+        for group in unit.groups:
+            for item in group:
+                terms_of_item = _terms_of(item, settings)
+                # A phrase whose other words are stopwords ("in your system") is no one word.
+                if len(item) > 1 and len(terms_of_item) < 2 and item != unit.words:
+                    continue
+                written.setdefault(terms_of_item, item)
+        absent = not any(all(t in known for t in a) for a in written if a)
+        classes: dict[tuple[str, ...], tuple[str, ...]] = {}
+        if (
+            settings.lay_terms
+            and len(unit.words) == 1
+            and unit.word not in lexicon._by_word
+            and not any(t in documented for t in own)
+        ):
+            # A medicine may be spoken of by its class ("sertraline", "SSRIs"): a passage on the
+            # class answers for it. One the corpus never names is searched by its class too. A
+            # medicine the corpus gives two names of has documents of its own, which answer
+            # for it better than any passage on its class.
+            for group in _classes_by_word().get(unit.word, ()):
+                for item in group[1:]:
+                    classes.setdefault(_terms_of(item, settings), item)
+            if absent:
+                for other, item in classes.items():
+                    written.setdefault(other, item)
+        if absent and settings.wordnet and len(unit.words) == 1:
+            # A word the corpus never uses may still be said another way ("lockjaw", "tetanus").
+            for group in _wordnet_by_word().get(unit.word, ()):
+                for item in group:
+                    other = _terms_of(item, settings)
+                    if other and all(t in known for t in other):
+                        written.setdefault(other, item)
+        # An other name made only of framing words ("coming off" is "come") says nothing.
+        framing_keys = _framing_keys(settings)
+        alternatives = [a for a in written if a and (a == own or not all(t in framing_keys for t in a))]
+        framing = len(unit.words) == 1 and (
+            _key(unit.word, settings) in _framing_keys(settings)
+            or unit.word in wording.framing
+            # An ordinary word that frames a question ("actually", "husband") is no missing fact,
+            # nor is a number the corpus never uses.
+            or (
+                settings.english
+                and absent
+                and len(alternatives) == 1
+                and (is_framing_english(unit.word) or unit.word.isdecimal())
+            )
+            # A letter or two the corpus never uses ("t4", "s") names nothing to look for.
+            or (absent and len(alternatives) == 1 and len(unit.word) <= 2)
+        )
+        # An everyday thing the corpus never names ("football", "sofa") was mentioned in passing.
+        passing = (
+            absent and settings.english and len(alternatives) == 1 and english_class(unit.word) == PASSING
+        )
+        role = (
+            "framing"
+            if unit.word in wording.framing
+            else "subject"
+            if unit.kind and settings.subjects
+            else "framing"
+            if framing
+            else "passing"
+            if passing
+            else "content"
+        )
+        background = not any(w in asking for w in unit.words)
+        kind = unit.kind if role == "subject" else ""
+        if any(c.word == unit.word for c in concepts):
+            continue  # a word asked twice is one concept
+        # The class names of a medicine the corpus names match, but are not searched.
+        matching = alternatives + [c for c in classes if c and c not in alternatives]
+        concepts.append(Concept(unit.word, tuple(matching), role, kind, background))
+        added = [add(own, FRAMING_WEIGHT if framing else 1.0)]
+        for alternative in alternatives[1:]:
+            if all(t in typed_terms for t in alternative):
+                continue  # typed too ("Is Zorvex the same as quinopril?"): each counts on its own
+            # Another name for one thing weighs as one word, however many words it has
+            # ("Parafon Forte" for "chlorzoxazone"), so names do not drown the rest of the question.
+            new = add(alternative, 1.0 / len(alternative))
+            if new:
+                added.append(new)
+                expansions.append(" ".join(written[alternative]))
+        # A passage naming a thing twice ("baclofen (Lioresal)") is no more about it than one
+        # naming it once: the index scores the best of a word's names, not their sum.
+        if settings.alias_groups and len(added) > 1:
+            names.append(tuple(added))
     context_words = []
     borrowed = []
-    for word, weight in context:
-        extra = [t for t in word_terms(word, settings) if t not in terms]
+    for word, weight, role in context:
+        extra = add(_terms_of(words(word), settings), weight)
         if extra:
             context_words.append(word)
             borrowed.append((word, weight))
-            concepts.setdefault(word, []).extend(extra)
-            terms.extend(extra)
-            weights.extend([weight] * len(extra))
+            # The medicines a follow-up is about must be found around its quotes; anything else
+            # borrowed only ranks, as the background of the question.
+            topic = role in ("topic", "alternative")
+            alternatives = [extra]
+            for unit in _units(words(word), lexicon, settings):
+                for group in unit.groups:
+                    for item in group:
+                        other = _terms_of(item, settings)
+                        if other and other not in alternatives:
+                            alternatives.append(other)
+            concepts.append(
+                Concept(word, tuple(alternatives), "topic" if topic else "content", "", not topic)
+            )
     if settings.question_words:
         # Added after the borrowed words so that a word borrowed from an earlier turn still
-        # counts as a concept; these never do, so they cannot make the bot abstain or answer.
-        asked = [corrections.get(w, w) for w in words(question)]
-        for word in answer_words(asked):
-            new = [t for t in dict.fromkeys(word_terms(word, settings)) if t not in terms]
-            if new:
-                terms.extend(new)
-                weights.extend([QUESTION_WORD_WEIGHT] * len(new))
-                expansions.append(word)
-    text = question
+        # counts as a concept; these never do, so they cannot make the bot abstain. A rule fired
+        # by one word gives that word other ways a passage can say it ("stops": "withdrawal").
+        by_word = {_singular(c.word): n for n, c in enumerate(concepts) if c.role != "framing"}
+        for asked_words, answered in fired_rules(tokens, settings):
+            for word in answered:
+                if add(word_terms(word, settings), QUESTION_WORD_WEIGHT):
+                    expansions.append(word)
+            owner = by_word.get(_singular(asked_words[0])) if len(asked_words) == 1 else None
+            if owner is not None:
+                concept = concepts[owner]
+                extra = tuple(_terms_of((w,), settings) for w in answered)
+                more = tuple(a for a in extra if a and a not in concept.alternatives)
+                concepts[owner] = dataclasses.replace(concept, alternatives=concept.alternatives + more)
+    text = wording.text
     for typed, used in corrections.items():
         text = re.sub(rf"(?i)\b{re.escape(typed)}\b", used, text)
     if context_words:
@@ -268,8 +573,9 @@ def build_query(
         terms=tuple(terms),
         weights=tuple(weights),
         corrections=tuple(corrections.items()),
-        expansions=tuple(expansions),
-        concepts=tuple((w, tuple(dict.fromkeys(ts))) for w, ts in concepts.items()),
+        expansions=tuple(dict.fromkeys(expansions)),
+        concepts=tuple(concepts),
         borrowed=tuple(borrowed),
-        groups=tuple(tuple(alternatives) for alternatives in names.values()),
+        groups=tuple(names),
+        rewordings=wording.changes,
     )

@@ -111,11 +111,43 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A retrieved passage with its BM25 score and 1-based rank."""
+    """A retrieved passage with its BM25 score, 1-based rank and position in the index (-1 when
+    made by hand)."""
 
     passage: Passage
     score: float
     rank: int
+    position: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A word (or phrase) of a question and the ways a passage can say it.
+
+    Each alternative is a tuple of terms that must all be present: the word's own terms first,
+    then those of its other names ("diuretic" for "water pill"). `role` is "content" (what the
+    question asks about), "framing" (how it asks: "usual", "actually"), "passing" (an everyday
+    thing the corpus never names, mentioned in passing: "football", "sofa") or "subject" (a
+    population, route or kind of quantity, named in `kind`, that a quote must be about too) or
+    "topic" (the subject of earlier turns of a conversation, which this question is about).
+    `background` is True for a word only of the sentences a long question opens with, before
+    the one that asks ("my husband has MS ... what dose does he start on?").
+    """
+
+    word: str
+    alternatives: tuple[tuple[str, ...], ...]
+    role: str = "content"
+    kind: str = ""
+    background: bool = False
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Return every term of every alternative, once each."""
+        return tuple(dict.fromkeys(t for alternative in self.alternatives for t in alternative))
+
+    def found_in(self, terms: set[str] | frozenset[str]) -> bool:
+        """Return True when all terms of one alternative are among the given terms."""
+        return any(all(t in terms for t in alternative) for alternative in self.alternatives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +155,13 @@ class Query:
     """What was searched for a question.
 
     `terms` are the analyzed terms sent to the index, with repeats; `weights` the weight of
-    each (1.0 for the question's own terms). `corrections` map typed words to the words used;
-    `expansions` list the words added from aliases, synonyms and question words (how people
-    ask mapped to the words answers use); `concepts` each content word
-    with the terms that satisfy it; `borrowed` the words taken from earlier turns of a
-    conversation, with their weights. `groups` hold the names of one thing (a word's own
-    terms, then each alias's added terms): a passage scores the best of them, not their sum.
+    each (1.0 for the question's own terms). `corrections` map typed words to the words used,
+    `rewordings` shorthand and ages to what they were read as ("whats" -> "what is");
+    `expansions` list the words added from aliases, synonyms, everyday names and question words
+    (how people ask mapped to the words answers use); `concepts` the question's words (and
+    phrases) with the terms that satisfy them; `borrowed` the words taken from earlier turns of
+    a conversation, with their weights. `groups` hold the names of one thing (a word's own
+    terms, then each other name's added terms): a passage scores the best of them, not their sum.
     """
 
     text: str
@@ -136,17 +169,21 @@ class Query:
     weights: tuple[float, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
-    concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    concepts: tuple[Concept, ...] = ()
     borrowed: tuple[tuple[str, float], ...] = ()
     groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    rewordings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The reply to one question: quotes, or an abstention naming the missing words.
 
-    `prompt` replaces an answer when the question cannot be searched as asked; with `choices`
-    (the titles of the documents it could be about) it asks which one is meant.
+    `missing_terms` are the question's words no passage answering it holds: why it abstained,
+    or, beside quotes, what the quotes had to leave out. `about` names what the nearest
+    passages do speak of, when they miss only some of what was asked ("tizanidine", not
+    "children"). `prompt` replaces an answer when the question cannot be searched as asked;
+    with `choices` (the titles of the documents it could be about) it asks which one is meant.
     """
 
     question: str
@@ -157,6 +194,7 @@ class Answer:
     hits: tuple[Hit, ...]
     prompt: str | None = None
     choices: tuple[str, ...] = ()
+    about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,3 +140,152 @@ def test_quotes_come_from_passages_about_the_question_topic(tmp_path, turns):
     assert not answer.abstained
     assert {q.doc_id for q in answer.quotes} == {"zorvex"}
     assert any("750 mg" in q.text for q in answer.quotes)
+
+
+# --- answering only what was asked ------------------------------------------------------------
+
+DISCLAIMER = "Demonstration text for the tests: not medical advice."
+ASKED_DOCUMENTS = {
+    "velatrin.md": (
+        f"# Velatrin (Velarex)\n\n{DISCLAIMER}\n\n"
+        "Velatrin (Velarex) is a muscle relaxant for spasms [1].\n\n"
+        "## Dosing\n\n"
+        "- The usual adult dose of velatrin is 10 mg twice a day [1].\n"
+        "- Older adults should start at 5 mg once a day [1].\n\n"
+        "## Status Spasms\n\n"
+        "- Intravenous velatrin for status spasms is given as 2 mg/kg over ten minutes [1].\n"
+        "- The infusion may be repeated once [1].\n\n"
+        "## Side Effects\n\n"
+        "- The most common side effects are drowsiness and dry mouth [1].\n\n"
+        "## Interactions\n\n"
+        "- Velatrin should not be combined with SSRI antidepressants [1].\n\n"
+        "## References\n\n1. Agency V. Velarex label. 2020.\n"
+    ),
+    "cortamil.md": (
+        f"# Cortamil (Cortam)\n\n{DISCLAIMER}\n\n"
+        "## Dosing\n\n"
+        "- The recommended dose of cortamil is 250 mg three times a day [1].\n\n"
+        "## Uses\n\n"
+        "- Cortamil (Cortam) relieves acute back spasm [1].\n\n"
+        "## Side Effects\n\n"
+        "- Drowsiness is uncommon with cortamil, and nausea is its most frequent side effect [1].\n\n"
+        "## References\n\n1. Agency C. Cortam label. 2019.\n"
+    ),
+    "nerve-pain.md": (
+        f"# Nerve pain\n\n{DISCLAIMER}\n\n"
+        "Gabapentin is sometimes offered for nerve pain [1].\n\n"
+        "Side effects of nerve pain medicines include dizziness [1].\n\n"
+        "## References\n\n1. Review N. Nerve pain. 2018.\n"
+    ),
+    "back-care.md": (
+        f"# Back care\n\n{DISCLAIMER}\n\n"
+        "Heat and gentle exercise help most acute back pain [1].\n\n"
+        "Side effects are rare with heat wraps [1].\n\n"
+        "## References\n\n1. Guideline B. Back care. 2021.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def asked_bot(tmp_path_factory):
+    return load(write_corpus(tmp_path_factory.mktemp("asked"), ASKED_DOCUMENTS), use_cache=False)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whats the usual dose of velatrin", "10 mg twice a day"),
+        ("velatrin max dose??", "10 mg twice a day"),
+        ("whats the dose of velatrin for my husband, hes actually 50", "10 mg twice a day"),
+        ("how much velarex do ppl take", "10 mg twice a day"),
+    ],
+    ids=["contraction", "abbreviation", "framing-people", "brand-and-texting"],
+)
+def test_the_way_a_question_is_put_is_no_reason_to_abstain(asked_bot, question, expected):
+    answer, _ = ask(asked_bot, question)
+    assert not answer.abstained, answer.missing_terms
+    assert expected in _quoted(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("can i give velatrin to my dog", "dog"),
+        ("is velatrin safe in pregnancy", "pregnancy"),
+        ("velatrin for tolperisone withdrawal", "tolperisone"),
+        ("does velatrin help migraine", "migraine"),
+    ],
+    ids=["animal", "population", "unknown-name", "condition"],
+)
+def test_a_content_word_found_nowhere_abstains_and_is_named(asked_bot, question, missing):
+    answer, _ = ask(asked_bot, question)
+    assert answer.abstained and not answer.quotes
+    assert missing in answer.missing_terms
+
+
+def test_a_dose_is_never_quoted_for_a_drug_the_question_did_not_name(asked_bot):
+    # Regression: "gabapentin dose for nerve pain" quoted another drug's 250-350 mg dose.
+    answer, _ = ask(asked_bot, "gabapentin dose for nerve pain")
+    assert answer.abstained and not answer.quotes
+    assert "dose" in answer.missing_terms or "gabapentin" in answer.missing_terms
+
+
+def test_the_population_asked_about_is_the_one_quoted(asked_bot):
+    for question in ["velatrin dose for older adults", "my 80 year old mum takes velatrin, how much"]:
+        answer, _ = ask(asked_bot, question)
+        assert answer.quotes[0].text.startswith("Older adults should start at 5 mg"), question
+
+
+def test_the_use_asked_about_is_the_one_quoted(asked_bot):
+    # Regression: "dantrolene dose for malignant hyperthermia" quoted the oral doses.
+    answer, _ = ask(asked_bot, "velatrin dose for status spasms")
+    assert answer.quotes[0].text.startswith("Intravenous velatrin for status spasms")
+    assert "10 mg twice a day" not in _quoted(answer)
+
+
+def test_a_condition_no_passage_on_the_drug_names_is_not_answered(asked_bot):
+    answer, _ = ask(asked_bot, "does cortamil help nerve pain")
+    assert answer.abstained and not answer.quotes
+
+
+def test_an_everyday_word_left_out_is_named_beside_the_answer(asked_bot):
+    answer, _ = ask(asked_bot, "whats the usual dose of velatrin, my back went playing football")
+    assert not answer.abstained and "10 mg twice a day" in _quoted(answer)
+    assert "football" in answer.missing_terms
+
+
+def test_a_vague_first_question_asks_which_document_is_meant(asked_bot):
+    answer, _ = ask(asked_bot, "side effects?")
+    assert answer.abstained and not answer.quotes and answer.prompt
+    assert len(answer.choices) >= 3 and "Velatrin (Velarex)" in answer.choices
+
+
+def test_the_passages_shown_do_not_change_what_is_quoted(asked_bot):
+    # Regression: showing 1 passage in the sidebar changed the quotes.
+    for question in ["velatrin dose for status spasms", "which is less sedating, velatrin or cortamil"]:
+        one, _ = ask(asked_bot, question, top_k=1)
+        five, _ = ask(asked_bot, question, top_k=5)
+        assert one.quotes == five.quotes and one.quotes
+        # The quoted passages are listed even beyond the one asked for.
+        assert {q.passage_id for q in one.quotes} <= {h.passage.passage_id for h in one.hits}
+
+
+def test_lines_repeated_across_documents_are_never_indexed_or_quoted(asked_bot):
+    assert all(DISCLAIMER not in p.text for p in asked_bot.passages)
+    answer, _ = ask(asked_bot, "is this demonstration text medical advice?")
+    assert DISCLAIMER not in _quoted(answer)
+
+
+def test_a_comparison_quotes_what_each_document_says(asked_bot):
+    answer, _ = ask(asked_bot, "which is less sedating, velatrin or cortamil")
+    assert {"velatrin", "cortamil"} <= {q.doc_id for q in answer.quotes}
+
+
+def test_a_question_asking_for_a_number_the_documents_never_give_abstains(asked_bot):
+    answer, _ = ask(asked_bot, "how many hours does velatrin last")
+    assert answer.abstained and "how many hours" in answer.missing_terms
+
+
+def test_a_drug_named_by_its_class_answers_for_a_member(asked_bot):
+    answer, _ = ask(asked_bot, "can i take velatrin with sertraline")
+    assert "SSRI antidepressants" in _quoted(answer)

@@ -33,7 +33,7 @@ def test_ask_json_quotes_the_dose_sentence(seed_corpus, capsys):
     assert "2-10 mg taken 2-4 times daily" in quote["text"]
     assert quote["section"] == "From the Guidelines"
     assert set(quote) >= {"text", "doc_id", "doc_title", "section", "passage_id", "start", "end", "citations"}
-    assert quote["citations"] == [{"marker": "1", "reference": None}]
+    assert quote["citations"] == [{"marker": "1", "number": "1", "reference": None}]
     text = (seed_corpus / "valium-diazepam-muscle-spasm.txt").read_text()
     assert text[quote["start"] : quote["end"]] == quote["text"]
     assert set(result["passages"][0]) >= {"id", "doc_id", "doc_title", "section", "score", "text"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import Conversation, Settings, ask
-from bot.conversation import context_words, is_more, read_question
+from bot import Conversation, ask
+from bot.conversation import is_more, read_question
+from bot.query import build_query
 
 TITLES = {"tizanidin", "baclofen", "valium", "dantrolen"}
 
@@ -24,33 +25,50 @@ def _earlier(bot, *questions) -> Conversation:
 
 
 @pytest.mark.parametrize(
-    ("question", "topic", "aspect", "pronoun", "ellipsis"),
+    ("question", "medicines", "conditions", "aspect", "pronoun", "ellipsis"),
     [
-        ("What is the maximum dose of tizanidine?", ("tizanidine",), ("maximum", "dose"), False, False),
-        ("What are its side effects?", (), ("side", "effects"), True, False),
-        ("And for baclofen?", ("baclofen",), (), False, True),
-        ("What about children?", (), ("children",), False, True),
-        ("How long can I take it for?", (), (), True, False),
+        ("What is the maximum dose of tizanidine?", ("tizanidine",), (), ("dose",), False, False),
+        ("What are its side effects?", (), (), ("side effects",), True, False),
+        ("And for baclofen?", ("baclofen",), (), (), False, True),
+        ("What about children?", (), (), (), False, True),
+        ("How long can I take it for?", (), (), (), True, False),
+        ("Does it help spasticity?", (), ("spasticity",), (), True, False),
     ],
-    ids=["full", "pronoun", "ellipsis-new-topic", "ellipsis-new-aspect", "pronoun-framing-only"],
+    ids=[
+        "full",
+        "pronoun",
+        "ellipsis-new-medicine",
+        "ellipsis-population",
+        "pronoun-framing-only",
+        "conditions",
+    ],
 )
-def test_read_question(question, topic, aspect, pronoun, ellipsis):
-    reading = read_question(question, TITLES, Settings())
-    assert (reading.topic, reading.aspect, reading.pronoun, reading.ellipsis) == (
-        topic,
+def test_read_question(small_bot, question, medicines, conditions, aspect, pronoun, ellipsis):
+    query = build_query(question, small_bot.lexicon, small_bot.index, small_bot.settings)
+    reading = read_question(query, question, small_bot.title_terms, small_bot.medicine_terms)
+    assert (reading.medicines, reading.conditions, reading.aspect, reading.pronoun, reading.ellipsis) == (
+        medicines,
+        conditions,
         aspect,
         pronoun,
         ellipsis,
     )
 
 
+def _borrowed(bot, earlier, question):
+    """Return the words a question borrows after the earlier questions, asked in one conversation."""
+    conversation = _earlier(bot, *earlier)
+    answer, _ = ask(bot, question, conversation)
+    return [word for word, _ in answer.query.borrowed]
+
+
 @pytest.mark.parametrize(
     ("earlier", "question", "borrowed"),
     [
         (["What is the maximum dose of tizanidine?"], "What are its side effects?", ["tizanidine"]),
-        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["maximum", "dose"]),
-        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "maximum", "dose"]),
-        (["What is the maximum dose of tizanidine?"], "Does liver damage happen?", []),
+        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["dose"]),
+        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "dose"]),
+        (["What is the maximum dose of tizanidine?"], "Does liver damage happen?", ["tizanidine"]),
         (["What is the maximum dose of tizanidine?"], "What is the maximum dose of baclofen?", []),
         (
             ["What is tizanidine?", "What are its side effects?"],
@@ -58,24 +76,31 @@ def test_read_question(question, topic, aspect, pronoun, ellipsis):
             ["tizanidine"],
         ),
         (["What is the dose of tizanidine?", "And for baclofen?"], "What about dantrolene?", ["dose"]),
+        (["What is the dose of tizanidine?"], "How long can I take it for?", ["tizanidine"]),
+        (
+            ["Is tizanidine or baclofen better?"],
+            "Which of the two is less sedating?",
+            ["tizanidine", "baclofen"],
+        ),
+        (["What is the dose of tizanidine?"], "Different question: does heat help back pain?", []),
         ([], "What are its side effects?", []),
     ],
     ids=[
-        "pronoun-borrows-topic",
-        "ellipsis-borrows-aspect-not-old-topic",
-        "ellipsis-without-topic-borrows-both",
-        "full-question-stands-alone",
-        "new-topic-stands-alone",
-        "topic-carries-over-turns",
+        "pronoun-borrows-the-medicine",
+        "ellipsis-borrows-aspect-not-old-medicine",
+        "ellipsis-without-medicine-borrows-both",
+        "no-medicine-keeps-the-medicine",
+        "new-medicine-stands-alone",
+        "medicine-carries-over-turns",
         "aspect-carries-over-ellipses",
+        "own-aspect-is-not-replaced",
+        "the-two-borrows-both-medicines",
+        "a-new-subject-stands-alone",
         "first-turn",
     ],
 )
-def test_context_words(small_bot, earlier, question, borrowed):
-    conversation = _earlier(small_bot, *earlier)
-    found = context_words(conversation, question, small_bot.title_terms, small_bot.settings)
-    assert [w for w, _ in found] == borrowed
-    assert all(0 < weight < 1 for _, weight in found)
+def test_follow_ups_borrow_what_they_lack(small_bot, earlier, question, borrowed):
+    assert _borrowed(small_bot, earlier, question) == borrowed
 
 
 def test_pronoun_follow_up_is_about_the_earlier_topic(small_bot):
@@ -112,12 +137,14 @@ def test_seed_conversation_stays_on_valium(seed_bot):
     assert "2-4 weeks" in " ".join(q.text for q in answers[3].quotes)
 
 
-def test_more_gives_the_next_passages(small_bot):
+def test_more_quotes_what_was_not_quoted_and_lists_passages_not_listed(small_bot):
     (first, more, again), _ = _conversation(small_bot, "What helps spasticity?", "tell me more", "more")
-    shown = {h.passage.passage_id for h in first.hits}
-    next_shown = {h.passage.passage_id for h in more.hits}
-    assert more.hits and not shown & next_shown
-    assert not (shown | next_shown) & {h.passage.passage_id for h in again.hits}
+    quoted = {(q.passage_id, q.start) for q in first.quotes}
+    assert more.quotes and not quoted & {(q.passage_id, q.start) for q in more.quotes}
+    listed = {h.passage.passage_id for h in first.hits}
+    new = {h.passage.passage_id for h in more.hits} - {q.passage_id for q in more.quotes}
+    assert new and not listed & new
+    assert not quoted & {(q.passage_id, q.start) for q in again.quotes}
 
 
 def test_more_without_an_earlier_question_is_an_ordinary_question(small_bot):
@@ -137,11 +164,8 @@ def test_is_not_more(text):
 
 def test_words_found_nowhere_are_not_borrowed(small_bot):
     # Regression: a follow-up borrowed the unknown words of an unanswerable turn.
-    conversation = _earlier(
-        small_bot, "What is the maximum dose of tizanidine?", "Does quantum chromodynamics help?"
-    )
-    found = context_words(conversation, "what about baclofen?", small_bot.title_terms, small_bot.settings)
-    assert [w for w, _ in found] == ["maximum", "dose"]
+    earlier = ["What is the maximum dose of tizanidine?", "Does quantum chromodynamics help?"]
+    assert _borrowed(small_bot, earlier, "what about baclofen?") == ["dose"]
 
 
 def test_follow_up_naming_a_new_drug_is_answered_from_that_drug(small_bot):

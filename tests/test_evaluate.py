@@ -20,6 +20,7 @@ from bot.evaluate import (
     ABSTAINED,
     ANSWERED_INSTEAD,
     DOCUMENT,
+    NOT_CLARIFIED,
     NOT_RETRIEVED,
     PASSAGE,
     Baseline,
@@ -38,7 +39,7 @@ from bot.evaluate import (
     score_ranking,
     trec_order,
 )
-from bot.report import qrels_to_trec, report_to_json, report_to_text, run_to_trec
+from bot.report import group_rows, qrels_to_trec, report_to_json, report_to_text, run_to_trec
 
 SEED_ID = "valium-diazepam-muscle-spasm"
 DOSE_TEXT = "Typical dosing for muscle relaxation is 2-10 mg taken 2-4 times daily"
@@ -187,7 +188,7 @@ def test_bad_lines_raise_naming_file_line_and_field(text, message):
 def test_answer_contains_takes_alternatives_and_clarify_stands_alone():
     text = questions(
         line(id="either", question="Dose?", answer_contains=["2-10 mg", "2-4 times", "2-10 mg"]),
-        line(id="vague", question="side effects?", clarify=True),
+        line(id="vague", question="what dose should i take?", clarify=True),
     )
     either, vague = (case.turns[0].expected for case in parse_questions(text, "q.jsonl").cases)
     assert either.answer_contains == ("2-10 mg", "2-4 times") and not either.clarify
@@ -763,3 +764,70 @@ def test_medquad_dev_sample_runs_and_beats_the_baseline():
     assert ours.judged == baseline.judged == 40
     # Measured 0.92 against the baseline's 0.83 on this sample.
     assert ours.ndcg >= 0.85 and ours.ndcg >= baseline.ndcg + 0.05
+
+
+# --- asking back, quotes about something else, and the realistic questions ----------------------
+
+JUDGED_QUESTIONS = questions(
+    line(id="vague", question="what dose should i take?", clarify=True),
+    line(id="not-vague", question="What is the maximum dose of tizanidine?", clarify=True),
+    line(
+        id="answered",
+        question="What is the maximum dose of tizanidine?",
+        documents=["tizanidine"],
+        answer_contains=["36 mg", "nothing"],
+    ),
+    line(id="elsewhere", question="What is the maximum dose of tizanidine?", documents=["baclofen"]),
+    line(id="should-abstain", question="What is the maximum dose of tizanidine?", abstain=True),
+    line(
+        id="chat",
+        turns=[
+            {"question": "What is the maximum dose of tizanidine?", "texts": ["36 mg per day"]},
+            {"question": "Is tizanidine safe for zebras?", "abstain": True},
+        ],
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def judged_report(small_corpus, tmp_path_factory):
+    path = tmp_path_factory.mktemp("judged") / "questions.jsonl"
+    path.write_text(JUDGED_QUESTIONS, encoding="utf-8")
+    return evaluate_questions(path, small_corpus, k=5, depth=20, baseline=False)
+
+
+def test_clarify_passes_only_when_the_bot_asks_which_document(judged_report):
+    results = {r.query_id: r for r in judged_report.rows[0].results}
+    assert results["vague"].passed and results["vague"].answer.choices
+    assert results["not-vague"].failures == (NOT_CLARIFIED,)
+
+
+def test_quotes_from_a_document_not_judged_relevant_are_stray(judged_report):
+    results = {r.query_id: r for r in judged_report.rows[0].results}
+    assert results["answered"].passed and not results["answered"].stray
+    assert results["elsewhere"].stray  # quoted tizanidine where baclofen was judged relevant
+    assert results["should-abstain"].stray and results["should-abstain"].failures == (ANSWERED_INSTEAD,)
+
+
+def test_totals_count_wrong_abstentions_stray_quotes_singles_and_conversations(judged_report):
+    row = judged_report.rows[0]
+    assert (row.singles.turns, row.conversations.turns) == (5, 2)
+    assert row.total.answerable == 3 and row.total.wrong_abstentions == 0
+    assert row.total.stray == 3 and row.total.stray_rate == 3 / 7
+    groups = {g["group"] for g in group_rows(judged_report, row)}
+    assert {"single questions", "conversation turns"} <= groups
+
+
+REALISTIC = {half: ROOT / "corpus" / f"realistic-{half}.jsonl" for half in ("dev", "test")}
+
+
+@pytest.mark.parametrize(
+    ("half", "single", "conversation"),
+    # Floors, raised as the bot improves: measured figures minus a margin (see the README).
+    [("dev", 0.80, 0.65), ("test", 0.65, 0.55)],
+)
+def test_realistic_questions_stay_above_their_floor(half, single, conversation):
+    report = evaluate_questions(REALISTIC[half], ROOT / "corpus", k=10, baseline=False)
+    row = report.rows[0]
+    assert row.singles.pass_rate >= single and row.conversations.pass_rate >= conversation
+    assert row.total.abstain_recall >= 0.6 and row.total.wrong_abstentions <= 0.2

@@ -108,7 +108,7 @@ def test_abstention_html_names_the_missing_words_and_the_nearest_passages(bot):
     answer, _ = ask(bot, "Does baclofen cure quantum chromodynamics?")
     html = present.answer_to_html(answer)
     assert html.startswith('<div class="cb-answer"><div class="cb-abstain" role="note">')
-    assert '<span class="cb-missing">\u201cquantum\u201d</span>' in html
+    assert '<span class="cb-missing">\u201cchromodynamics\u201d</span>' in html
     assert "<li>Baclofen for spasticity \u203a Side Effects: " in html
     assert present.sources_label(answer) == "Possibly related passages (3)"
 
@@ -282,3 +282,82 @@ def test_source_lists_the_markers_of_its_sentences():
     html = present.hit_to_html(Hit(passage, 1.5, 1), (), None, show_score=True)
     assert "score 1.500" in html
     assert re.findall(r'<span class="cb-chip">(.*?)</span>', html) == ["[1]", "[3]"]
+
+
+# --- references numbered per answer, notes and choices -----------------------------------------
+
+
+def _cited(doc_id: str, title: str, text: str, marker: str, reference: str) -> Quote:
+    return Quote(text, f"{doc_id}#1", doc_id, title, "Part", 0, len(text), (Citation(marker, reference),))
+
+
+def test_references_of_several_documents_are_numbered_per_answer():
+    # Regression: three documents' reference 1 all read "[1]".
+    quotes = (
+        _cited("a", "Doc A", "First.", "1", "Author A. 2001."),
+        _cited("b", "Doc B", "Second.", "1", "Author B. 2002."),
+        _cited("a", "Doc A", "Third.", "2", "Author C. 2003."),
+    )
+    answer = Answer("q", Query("q", ()), False, (), quotes, ())
+    text = present.answer_to_text(answer, show_passages=False)
+    assert (
+        "\u201cFirst.\u201d [1]" in text
+        and "\u201cSecond.\u201d [2]" in text
+        and "\u201cThird.\u201d [3]" in text
+    )
+    assert "[2] Author B. 2002. \u2014 Doc B (its reference [1])" in text
+    html = present.answer_to_html(answer)
+    assert html.count('<span class="cb-chip">[2]</span>') == 1 and "its reference [1]" in html
+    markdown = present.answer_to_markdown(answer)
+    assert "\\[3\\] Author C" in markdown
+    numbers = [c["number"] for q in present.answer_to_json(answer)["quotes"] for c in q["citations"]]
+    assert numbers == ["1", "2", "3"]
+
+
+def test_references_of_one_document_keep_its_own_markers():
+    quotes = (_cited("a", "Doc A", "First.", "4", "Author A. 2001."),)
+    answer = Answer("q", Query("q", ()), False, (), quotes, ())
+    assert "\u201cFirst.\u201d [4]" in present.answer_to_text(answer, show_passages=False)
+    assert "its reference" not in present.answer_to_html(answer)
+
+
+def test_words_an_answer_left_out_are_named_beside_it():
+    answer = Answer("q", Query("q", ()), False, ("football",), (_cited("a", "A", "Dose.", "1", "R."),), ())
+    note = "No passage mentions \u201cfootball\u201d: the quotes answer the rest of the question."
+    assert present.ignored_note(answer) == note
+    assert note in present.answer_to_text(answer)
+    assert present.escape_html(note) in present.answer_to_html(answer)
+    assert present.answer_to_json(answer)["note"] == note
+
+
+def test_an_abstention_says_what_the_nearest_passages_speak_of():
+    answer = Answer("q", Query("q", ()), True, ("children",), (), (), about=("tizanidine",))
+    assert present.abstention_message(answer) == (
+        "The documents don't answer this: no passage about \u201ctizanidine\u201d mentions \u201cchildren\u201d."
+    )
+
+
+def test_choices_are_listed_and_escaped():
+    choices = ("Doc <b>one</b>", "Doc $two$")
+    answer = Answer("side effects?", Query("side effects?", ()), True, (), (), (), "Which one?", choices)
+    html = present.answer_to_html(answer)
+    assert "<li>Doc &lt;b&gt;one&lt;/b&gt;</li>" in html and not markup_left(html).count("<")
+    assert "  2. Doc $two$" in present.answer_to_text(answer)
+    assert "- Doc \\$two\\$" in present.answer_to_markdown(answer)
+    assert present.answer_to_json(answer)["choices"] == list(choices)
+
+
+def test_how_the_question_was_read_is_shown():
+    query = Query(
+        "what is the maximum dose",
+        (),
+        rewordings=(("whats", "what is"), ("max", "maximum")),
+        expansions=("dosage",),
+    )
+    answer = Answer("whats the max dose", query, True, (), (), ())
+    notes = present.understood_notes(answer)
+    assert (
+        notes[0]
+        == "Read as: \u201cwhats\u201d \u2192 \u201cwhat is\u201d, \u201cmax\u201d \u2192 \u201cmaximum\u201d"
+    )
+    assert "Also searched: dosage" in notes

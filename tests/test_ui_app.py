@@ -87,7 +87,7 @@ def test_abstention_has_its_own_look_with_the_missing_words_and_related_passages
     answer = replies(at)[0]
     assert '<div class="cb-abstain" role="note">' in answer
     assert present.escape_html("The documents don't answer this") in answer
-    assert '<span class="cb-missing">\u201cquantum\u201d</span>' in answer
+    assert '<span class="cb-missing">\u201cchromodynamics\u201d</span>' in answer
     assert "Possibly related passages (see below):" in answer
     assert "cb-quote" not in answer
     assert "Baclofen for spasticity \u203a Side Effects" in answer
