@@ -46,7 +46,7 @@ SENTENCE, PASSAGE, TITLE, DOCUMENT = 1.0, 0.75, 0.6, 0.3
 _CREDITS = {SENTENCE: 1.0, PASSAGE: PASSAGE, TITLE: TITLE, DOCUMENT: DOCUMENT}
 # A vague question (no medicine, condition or rare word) that matches passages of this many
 # documents is asked back: which one is meant?
-CLARIFY_DOCUMENTS = 3
+CLARIFY_DOCUMENTS = 2
 # A word in more than this share of the passages (and more than a few) is too common to say
 # what a question is about.
 SPECIFIC_SHARE = 0.05
@@ -111,11 +111,17 @@ ANSWER_TYPE_BONUS = 0.5
 # Questions that ask for a number of days, a frequency or an amount outright: a quote that
 # states none does not answer them ("how many days after the shots does it ease?").
 _DURATION = _ANSWER_TYPES[1][1]
-_COUNT = re.compile(rf"\b(?:\d|{_NUMBER}\b)", re.I)
+# A count: a number, in digits or words ("several" and "a few" are no count).
+_COUNT = re.compile(r"\b(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)", re.I)
 _STRICT_TYPES: tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...] = (
     (re.compile(r"\b(how long|how many (days|weeks|months|years|hours))\b", re.I), (_DURATION,)),
     (re.compile(r"\bhow (often|frequently)\b", re.I), (_ANSWER_TYPES[4][1], _DURATION)),
     (re.compile(r"\bhow many (mg|milligrams|units|tablets|pills)\b", re.I), (_ANSWER_TYPES[0][1],)),
+    # "how much valium should I take": an amount the answer must state.
+    (
+        re.compile(r"\bhow much\b(?: \w+){0,4}? (?:take|taking|have|give|giving|use)\b", re.I),
+        (_ANSWER_TYPES[0][1],),
+    ),
     # "how many soma would it take to overdose": a count the answer must state.
     (
         re.compile(
@@ -175,6 +181,7 @@ def weigh_concepts(
     thing ("Valium (diazepam)"): a document titled with it speaks of it in every sentence.
     """
     result = []
+    medicines = 0
     borrowed = dict(query.borrowed)
     for concept in query.concepts:
         # A phrase is as rare as its rarest word; its other names add their passages.
@@ -206,6 +213,7 @@ def weigh_concepts(
             and not specific
             and english_class(concept.word) == CONDITION
         )
+        medicines += alias or specific
         if concept.role == "passing":
             weight *= PASSING_WEIGHT
         if weight and concept.background:
@@ -226,7 +234,6 @@ def weigh_concepts(
     # a quote need not speak of it, unless the sentence that asks names no subject of its own.
     # A condition a question gives as the reason for another medicine ("she is on sertraline for
     # depression") is background to what it asks of this one.
-    medicines = sum(1 for c in result if c.specific or c.name)
     if medicines > 1:
         result = [
             dataclasses.replace(c, required=False, condition=False) if c.condition else c for c in result
@@ -393,6 +400,19 @@ def _specific(concepts: Sequence[Weighed], df: Callable[[str], int], passage_cou
     return False
 
 
+def _fitting(hits: Sequence[Hit], content: Sequence[Weighed], settings: Settings) -> tuple[Hit, ...]:
+    """Return the hits whose passage, section or title holds a content word of the question:
+    the documents a vague question may mean (not the one that only shares "keep")."""
+    if not content:
+        return tuple(hits)
+    fitting = []
+    for hit in hits:
+        terms = set(analyze(f"{hit.passage.doc_title} {hit.passage.section} {hit.passage.text}", settings))
+        if any(c.concept.found_in(terms) for c in content):
+            fitting.append(hit)
+    return tuple(fitting)
+
+
 def _clarify(question: str, query: Query, hits: Sequence[Hit]) -> Answer:
     titles = list(dict.fromkeys(h.passage.doc_title for h in hits))[:MAX_CHOICES]
     prompt = "Which medicine or topic do you mean? These documents speak of it: " + "; ".join(titles) + "."
@@ -451,8 +471,11 @@ def extract_answer(
     # "How long can I stay on it?" with nothing before it: "it" names nothing yet.
     unresolved = _PRONOUN.search(question) and not any(c.required for c in concepts)
     vague = not conversation_topic and (unresolved or not _specific(concepts, df, passage_count))
-    if settings.clarify and vague and len({h.passage.doc_id for h in hits}) >= CLARIFY_DOCUMENTS:
-        return _clarify(question, query, hits)
+    if settings.clarify and vague:
+        # Asked back only when several documents fit what the question does say.
+        fitting = _fitting(hits, content, settings) or hits
+        if len({h.passage.doc_id for h in fitting}) >= CLARIFY_DOCUMENTS:
+            return _clarify(question, query, fitting)
     if not content:
         return Answer(question, query, True, (), (), hits, VAGUE_PROMPT)
     nowhere = tuple(c.word for c in content if not c.in_corpus)

@@ -17,7 +17,9 @@ follow-up borrows what it lacks, at lower weight, in the manner of historical qu
   so does one that names no medicine but asks something particular of its own ("which drug
   treats malignant hyperthermia?"), or says it turns to something else ("different question");
 - the form of the medicine discussed ("intrathecal", "pump") stays as context until another is
-  named.
+  named;
+- the reply to a question asked back ("side effects?" - "which medicine do you mean?" -
+  "baclofen") borrows what the vague question asked.
 
 The medicines being discussed are those the last question named that name the documents its
 answer quoted: in "soma with benzos?", answered from the carisoprodol document, soma.
@@ -61,6 +63,8 @@ _ASKS = re.compile(
 # as much, the aspect or conditions it leaves out half.
 TOPIC_WEIGHT = 0.9
 ASPECT_WEIGHT = 0.5
+# The reply to a question asked back borrows what the vague question asked, nearly in full.
+CLARIFIED_WEIGHT = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +216,8 @@ def context_words(
 ) -> list[tuple[str, float, str]]:
     """Return the (word, weight, role) a question borrows from earlier turns; none if it stands
     alone. The role is "topic" for words its quotes must be about, "alternative" for the
-    medicines a comparison weighs ("which of the two"), "context" for words that only rank.
+    medicines a comparison weighs ("which of the two"), "asked" for what a vague question asked
+    (borrowed by the reply naming what it meant), "context" for words that only rank.
 
     Args:
         conversation: the turns so far.
@@ -227,6 +232,13 @@ def context_words(
     if _NEW_SUBJECT.search(question):
         return []
     reading = read_question(query, question, title_terms, name_terms)
+    last = conversation.turns[-1]
+    if last.answer.choices:
+        # The reply to "which one do you mean?": what that question asked, of what is named now.
+        asked = [
+            c.word for c in last.query.concepts if c.role != "framing" and c.word not in set(reading.topic)
+        ]
+        return [(w, CLARIFIED_WEIGHT, "asked") for w in dict.fromkeys(asked)]
     state = _history(conversation.turns, title_terms, name_terms, document_names)
     own = set(reading.topic) | set(reading.aspect)
     borrowed: list[tuple[str, float, str]] = []
@@ -265,6 +277,19 @@ def context_words(
         # The form being discussed ("intrathecal", "pump") still ranks what is the same drug.
         borrow(state.routes, ASPECT_WEIGHT, "context")
     return borrowed
+
+
+def chosen(conversation: Conversation, question: str) -> tuple[Turn, str] | None:
+    """Return the turn that asked which document was meant and the document picked, when the
+    question is one of the titles it offered."""
+    if not conversation.turns:
+        return None
+    last = conversation.turns[-1]
+    picked = " ".join(question.split()).casefold()
+    for title in last.answer.choices:
+        if " ".join(title.split()).casefold() == picked:
+            return last, title
+    return None
 
 
 def shown_for_more(conversation: Conversation) -> tuple[Turn, set[tuple[str, int]], set[str]] | None:

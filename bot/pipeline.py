@@ -22,7 +22,7 @@ from bot.analysis import PassageEncoder, analyze, analyze_many
 from bot.answer import extract_answer, no_more_prompt
 from bot.chunk import check_markers, find_boilerplate, passage_sentences
 from bot.config import Settings
-from bot.conversation import context_words, is_more, shown_for_more
+from bot.conversation import chosen, context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
 from bot.query import Lexicon, build_lexicon, build_query, clean_question, learn_aliases
 from bot.read import read_corpus
@@ -476,7 +476,18 @@ def ask(
     if not cleaned:
         return answer_from("", Query("", ()), ()), conversation
     previous = shown_for_more(conversation) if is_more(cleaned) else None
-    if previous:
+    picked = chosen(conversation, cleaned)
+    if picked:
+        # A document picked from those a vague question could be about: the question, asked of it.
+        turn, title = picked
+        query = dataclasses.replace(turn.query, text=f"{turn.query.text} (in \u201c{title}\u201d)")
+        found = search(bot, query, max(pool * 8, 40))
+        hits = tuple(
+            dataclasses.replace(h, rank=rank)
+            for rank, h in enumerate((h for h in found if h.passage.doc_title == title), start=1)
+        )[:pool]
+        answer = dataclasses.replace(answer_from(turn.question, query, hits, True), question=cleaned)
+    elif previous:
         turn, quoted, listed = previous
         query = turn.query
         # The next best sentences not quoted yet, from the passages not yet quoted from first.

@@ -368,7 +368,12 @@ def _framing_keys(settings: Settings) -> frozenset[str]:
 
 def _named(word: str, lexicon: Lexicon, settings: Settings) -> bool:
     """Return True for a word some group of names holds (the corpus's, the shipped lists')."""
-    return word in lexicon._by_word or _key(word, settings) in _shipped_by_key(settings)
+    return (
+        word in lexicon._by_word
+        or _key(word, settings) in _shipped_by_key(settings)
+        or word in _classes_by_word()
+        or word in _wordnet_by_word()
+    )
 
 
 def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
@@ -538,6 +543,8 @@ def build_query(
             # The medicines a follow-up is about must be found around its quotes; anything else
             # borrowed only ranks, as the background of the question.
             topic = role in ("topic", "alternative")
+            # What a vague question asked, borrowed by the reply naming what it meant, is asked.
+            asked = role == "asked"
             alternatives = [extra]
             for unit in _units(words(word), lexicon, settings):
                 for group in unit.groups:
@@ -546,7 +553,7 @@ def build_query(
                         if other and other not in alternatives:
                             alternatives.append(other)
             concepts.append(
-                Concept(word, tuple(alternatives), "topic" if topic else "content", "", not topic)
+                Concept(word, tuple(alternatives), "topic" if topic else "content", "", not (topic or asked))
             )
     if settings.question_words:
         # Added after the borrowed words so that a word borrowed from an earlier turn still

@@ -260,6 +260,25 @@ def test_a_vague_first_question_asks_which_document_is_meant(asked_bot):
     assert len(answer.choices) >= 3 and "Velatrin (Velarex)" in answer.choices
 
 
+def test_a_general_question_only_one_document_fits_is_answered_not_asked_back(tmp_path):
+    # Regression: "Where do I keep the tablets?" offered a document on heat wraps as a choice,
+    # because "tablet" was in every passage of the one guide titled after it.
+    parts = "".join(f"## Part {n}\n\nPart {n} covers household item {n}.\n\n" for n in range(1, 31))
+    documents = {
+        "storage.md": "# Tablet storage guide\n\n" + parts + "## Storage\n\n"
+        "- Keep the tablets below 25 degrees in a dry cupboard [1].\n\n"
+        "## References\n\n1. Pharmacy E. Storage leaflet. 2022.\n",
+        "heat.md": "# Heat wraps\n\nGentle walking keeps the back moving during recovery.\n",
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "Where do I keep the tablets?")
+    assert not answer.choices and not answer.abstained
+    assert answer.quotes[0].text.startswith("Keep the tablets below 25 degrees")
+    # With nothing the question names, both documents are offered.
+    vague, _ = ask(bot, "where do I keep it?")
+    assert set(vague.choices) == {"Tablet storage guide", "Heat wraps"}
+
+
 def test_the_passages_shown_do_not_change_what_is_quoted(asked_bot):
     # Regression: showing 1 passage in the sidebar changed the quotes.
     for question in ["velatrin dose for status spasms", "which is less sedating, velatrin or cortamil"]:

@@ -194,3 +194,33 @@ def test_more_says_so_when_nothing_is_left(small_bot):
         last.prompt
         == "No more passages match \u201cWhat does Lioresal reduce?\u201d: all of them were shown above."
     )
+
+
+def test_and_for_children_keeps_the_medicine_and_abstains_when_its_documents_are_silent(small_bot):
+    # Regression: "and for children?" in a tizanidine conversation quoted three other drugs.
+    (_, follow_up), _ = _conversation(
+        small_bot, "What is the maximum dose of tizanidine?", "and for children?"
+    )
+    assert "tizanidine" in follow_up.query.text
+    assert follow_up.abstained and not follow_up.quotes
+
+
+def test_a_follow_up_naming_a_drug_with_no_document_of_its_own_keeps_the_medicine(small_bot):
+    # "she also takes sertraline": sertraline is what tizanidine is asked about, not a new subject.
+    assert _borrowed(
+        small_bot, ["What is the maximum dose of tizanidine?"], "she also takes sertraline, is that a problem"
+    ) == ["tizanidine"]
+
+
+def test_the_reply_to_a_question_asked_back_answers_it(small_bot):
+    (vague, reply), _ = _conversation(small_bot, "what dose should i take?", "baclofen")
+    assert vague.choices and not vague.quotes
+    assert not reply.abstained and "5 mg three times daily" in reply.quotes[0].text
+    (vague, picked), _ = _conversation(small_bot, "what dose should i take?", "Baclofen")
+    assert picked.quotes and {q.doc_id for q in picked.quotes} == {"baclofen"}
+
+
+def test_more_never_says_a_word_the_corpus_has_is_missing(small_bot):
+    answers, _ = _conversation(small_bot, "What is the maximum dose of tizanidine?", "more", "more", "more")
+    for answer in answers[1:]:
+        assert answer.quotes or (answer.prompt and not answer.missing_terms)

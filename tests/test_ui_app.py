@@ -243,3 +243,18 @@ def test_settings_survive_a_visit_to_the_documents_page(monkeypatch, corpus):
     at.switch_page("app.py").run()
     assert at.number_input(key="top_k_input").value == 3
     assert at.toggle(key="show_scores_input").value is False
+
+
+def test_a_vague_question_offers_the_documents_and_a_pick_answers_from_one(monkeypatch, corpus):
+    at = ask(start(monkeypatch, corpus), "what dose should i take?")
+    answer = replies(at)[0]
+    assert '<div class="cb-prompt">Which medicine or topic do you mean?' in answer
+    picks = [b for b in at.button if b.label == "Baclofen for spasticity"]
+    assert picks, [b.label for b in at.button]
+    picks[0].click().run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert "5 mg three times a day" in replies(at)[1]
+    assert (
+        "Understood as: what dose should i take? (in \u201cBaclofen for spasticity\u201d)" in replies(at)[1]
+    )

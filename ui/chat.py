@@ -22,8 +22,21 @@ def new_chat() -> None:
     st.session_state.conversation = Conversation()
 
 
-def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool) -> None:
+def choose(choice: str) -> None:
+    st.session_state.pending_question = choice
+
+
+def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: int, last: bool) -> None:
     st.html(present.answer_to_html(answer))
+    if last and answer.choices:
+        for place, choice in enumerate(answer.choices):
+            st.button(
+                present.escape_markdown(choice),
+                key=f"choice-{number}-{place}",
+                on_click=choose,
+                args=(choice,),
+                icon=":material/arrow_forward:",
+            )
     hits = present.shown_hits(answer)
     if not hits:
         return
@@ -64,7 +77,8 @@ def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
             max_value=MAX_TOP_K,
             value=st.session_state.get("top_k", Settings().top_k),
             key="top_k_input",
-            help="How many ranked passages each answer is drawn from and lists under Sources.",
+            help="How many ranked passages each answer lists under Sources (the quotes are chosen "
+            "from the best passages whatever this is).",
         )
         show_scores = st.toggle(
             "Show scores", value=st.session_state.get("show_scores", True), key="show_scores_input"
@@ -82,6 +96,8 @@ def show(question: str | None) -> None:
 
     top_k, show_scores = show_sidebar(bot)
 
+    # A document picked from the ones a vague question could be about is asked as the reply.
+    question = question or st.session_state.pop("pending_question", None)
     failure = None
     if question:
         try:
@@ -108,11 +124,11 @@ def show(question: str | None) -> None:
         f"{present.NOT_ADVICE} Each answer quotes sentences from the documents, "
         "with their numbered references; open a source to read it in its document."
     )
-    for turn in conversation.turns:
+    for number, turn in enumerate(conversation.turns):
         with st.chat_message("user"):
             st.markdown(present.escape_markdown(turn.question))
         with st.chat_message("assistant"):
-            show_answer(turn.answer, bot, show_scores)
+            show_answer(turn.answer, bot, show_scores, number, number == len(conversation.turns) - 1)
     if failure:
         with st.chat_message("user"):
             st.markdown(present.escape_markdown(failure[0]))
