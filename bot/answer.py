@@ -67,6 +67,7 @@ BACKGROUND_WEIGHT = 0.5
 # Most documents offered to choose from.
 MAX_CHOICES = 5
 # Words that make a question a comparison: its medicines are alternatives, each quote about one.
+_WITH = re.compile(r"\b(with|alongside|plus)\b", re.IGNORECASE)
 _COMPARISON = re.compile(
     r"\b(or|vs|versus|than|compared?|comparison|difference|differ|between|better|worse|both|either|"
     r"which|stronger|weaker|safer|less|more)\b",
@@ -306,6 +307,14 @@ def _comparison(
         }
         if owners:
             titled.append((number, frozenset(owners)))
+    # "soma with benzos or opioids": what is taken with the others is what is asked about, and
+    # only the medicines after "with" may be compared.
+    partner = _WITH.search(question)
+    if partner:
+        before = question[: partner.start()].lower()
+        after = [(n, o) for n, o in titled if not re.search(rf"\b{re.escape(concepts[n].word)}\b", before)]
+        if len(after) < len(titled):
+            titled = after
     if len({owners for _, owners in titled}) < 2:
         return concepts
     marked = {number for number, _ in titled}
@@ -498,10 +507,12 @@ def extract_answer(
         if not c.concept.found_in(top_title) and c.word not in borrowed and not c.concept.background
     ]
     focus_weight = sum(c.weight for c in focus)
-    unknown = sum(c.weight for c in focus if not c.in_corpus)
+    # An ordinary word of framing the corpus never uses ("afterwards") is how a question is
+    # put, not something the documents must speak of.
+    unknown = sum(c.weight for c in focus if not c.in_corpus and not is_framing_english(c.word))
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
         return Answer(question, query, True, nowhere, (), hits)
-    concepts = _comparison(question, concepts, hits, settings)
+    concepts = _comparison(query.text.split(" (+ ")[0], concepts, hits, settings)
 
     candidates: list[_Candidate] = []
     surroundings: dict[str, tuple[set[str], set[str]]] = {}
@@ -544,6 +555,7 @@ def extract_answer(
     own_words = [
         n for n, c in enumerate(concepts) if c.in_corpus and not c.framing and c.word not in borrowed
     ]
+    considered = candidates
     if own_words:
         candidates = [
             c
@@ -556,7 +568,9 @@ def extract_answer(
     if settings.subjects:
         admissible = [c for c in candidates if _admissible(c, concepts, settings)]
         if not admissible:
-            return _unanswered(question, query, hits, concepts, candidates, nowhere)
+            # Explained by the nearest sentence of all: "mechanism?" of soma is answered by no
+            # passage on soma, not by the passages on mechanism that never name soma.
+            return _unanswered(question, query, hits, concepts, considered, nowhere)
         for asked, patterns in _STRICT_TYPES:
             # The question's own words: a borrowed aspect does not make it ask for a number.
             cue = asked.search(query.text.split(" (+ ")[0] if query.text else question)

@@ -260,6 +260,26 @@ def test_a_vague_first_question_asks_which_document_is_meant(asked_bot):
     assert len(answer.choices) >= 3 and "Velatrin (Velarex)" in answer.choices
 
 
+def test_a_medicine_taken_with_others_must_be_what_the_quote_speaks_of(asked_bot):
+    # Regression: "soma with benzos or opioids" read as a comparison quoted another drug's
+    # interaction with benzodiazepines.
+    for question in [
+        "is it ok to take cortamil with velatrin or an ssri",
+        "cortamil with velatrin or ssris?",
+    ]:
+        answer, _ = ask(asked_bot, question)
+        assert all(q.doc_id == "cortamil" for q in answer.quotes), question
+        assert "SSRI" not in _quoted(answer)
+
+
+def test_a_follow_up_the_topic_never_speaks_of_names_what_is_missing_from_it(asked_bot):
+    # "and exercise?" of cortamil: the cortamil passages lack exercise; not "cortamil".
+    _, conversation = ask(asked_bot, "what is the dose of cortamil")
+    answer, _ = ask(asked_bot, "and exercise?", conversation)
+    assert answer.abstained and not answer.quotes
+    assert answer.missing_terms == ("exercise",) and answer.about == ("cortamil",)
+
+
 def test_a_general_question_only_one_document_fits_is_answered_not_asked_back(tmp_path):
     # Regression: "Where do I keep the tablets?" offered a document on heat wraps as a choice,
     # because "tablet" was in every passage of the one guide titled after it.

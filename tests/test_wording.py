@@ -34,6 +34,7 @@ from bot.wording import (
         ("took 2mg of it", "took 2 mg of it"),
         ("what % quit", "what percent quit"),
         ("d/c after long use", "stopping after long use"),
+        ("when does it kick in", "when does it start working"),
     ],
     ids=[
         "contraction-and-max",
@@ -44,6 +45,7 @@ from bot.wording import (
         "glued-unit",
         "percent-sign",
         "clinical-shorthand",
+        "idiom",
     ],
 )
 def test_shorthand_is_read_as_meant(typed, read):
@@ -96,6 +98,7 @@ def test_ages_name_the_population(typed, population):
         ("husband", FRAMING),
         ("mum", FRAMING),
         ("mums", FRAMING),
+        ("afterwards", FRAMING),
         ("dog", CONTENT),
         ("grapefruit", CONTENT),
         ("invented", ACT),

@@ -165,6 +165,9 @@ FRAMING = frozenset(
         "mum",
         "mom",
         "dad",
+        "afterward",
+        "afterwards",
+        "beforehand",
     ]
 )
 # Synonym groups come from these classes, where lay and clinical words name one thing.
