@@ -158,7 +158,8 @@ def _add_eval_parser(commands: argparse._SubParsersAction, common: argparse.Argu
         nargs="+",
         metavar="SETTINGS",
         help="more settings side by side, each name=value[,name=value]: e.g. k1=1.2,b=0.4 "
-        "variant=bm25plus passage_words=60 stemmer=none stopwords=off conversation=off",
+        "variant=bm25plus passage_words=60 stemmer=none stopwords=off subjects=off "
+        "shorthand=off clarify=off conversation=off (any field of Settings)",
     )
     evaluation.add_argument(
         "--cutoff", type=int, default=10, metavar="K", help="k of R@k, P@k, MRR@k, nDCG@k (default 10)"

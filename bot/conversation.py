@@ -119,8 +119,21 @@ def read_question(
     conditions: list[str] = []
     aspect: list[str] = []
     routes: list[str] = []
-    for concept in query.concepts:
-        if concept.word in borrowed or concept.role == "framing" or concept.word in _PRONOUNS:
+    concepts = query.concepts
+    for number, concept in enumerate(concepts):
+        # A framing word that qualifies a quantity ("maximum dose", "starting dose") is part
+        # of what is asked: "and for baclofen?" asks for its maximum dose too.
+        qualifies = (
+            concept.role == "framing"
+            and number + 1 < len(concepts)
+            and concepts[number + 1].kind == "quantity"
+            and concepts[number + 1].word not in borrowed
+        )
+        if (
+            concept.word in borrowed
+            or (concept.role == "framing" and not qualifies)
+            or concept.word in _PRONOUNS
+        ):
             continue
         if concept.role == "subject" and concept.kind in ("population", "route"):
             # A population or route qualifies what is asked; it is not what is asked.
@@ -281,11 +294,13 @@ def context_words(
 
 def chosen(conversation: Conversation, question: str) -> tuple[Turn, str] | None:
     """Return the turn that asked which document was meant and the document picked, when the
-    question is one of the titles it offered."""
+    question is one of the titles it offered or its number in the list ("2")."""
     if not conversation.turns:
         return None
     last = conversation.turns[-1]
-    picked = " ".join(question.split()).casefold()
+    picked = " ".join(question.split()).casefold().rstrip(".")
+    if picked.isdigit() and 1 <= int(picked) <= len(last.answer.choices):
+        return last, last.answer.choices[int(picked) - 1]
     for title in last.answer.choices:
         if " ".join(title.split()).casefold() == picked:
             return last, title

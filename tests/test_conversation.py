@@ -27,7 +27,7 @@ def _earlier(bot, *questions) -> Conversation:
 @pytest.mark.parametrize(
     ("question", "medicines", "conditions", "aspect", "pronoun", "ellipsis"),
     [
-        ("What is the maximum dose of tizanidine?", ("tizanidine",), (), ("dose",), False, False),
+        ("What is the maximum dose of tizanidine?", ("tizanidine",), (), ("maximum", "dose"), False, False),
         ("What are its side effects?", (), (), ("side effects",), True, False),
         ("And for baclofen?", ("baclofen",), (), (), False, True),
         ("What about children?", (), (), (), False, True),
@@ -66,8 +66,8 @@ def _borrowed(bot, earlier, question):
     ("earlier", "question", "borrowed"),
     [
         (["What is the maximum dose of tizanidine?"], "What are its side effects?", ["tizanidine"]),
-        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["dose"]),
-        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "dose"]),
+        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["maximum", "dose"]),
+        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "maximum", "dose"]),
         (["What is the maximum dose of tizanidine?"], "Does liver damage happen?", ["tizanidine"]),
         (["What is the maximum dose of tizanidine?"], "What is the maximum dose of baclofen?", []),
         (
@@ -165,7 +165,7 @@ def test_is_not_more(text):
 def test_words_found_nowhere_are_not_borrowed(small_bot):
     # Regression: a follow-up borrowed the unknown words of an unanswerable turn.
     earlier = ["What is the maximum dose of tizanidine?", "Does quantum chromodynamics help?"]
-    assert _borrowed(small_bot, earlier, "what about baclofen?") == ["dose"]
+    assert _borrowed(small_bot, earlier, "what about baclofen?") == ["maximum", "dose"]
 
 
 def test_follow_up_naming_a_new_drug_is_answered_from_that_drug(small_bot):
@@ -218,6 +218,16 @@ def test_the_reply_to_a_question_asked_back_answers_it(small_bot):
     assert not reply.abstained and "5 mg three times daily" in reply.quotes[0].text
     (vague, picked), _ = _conversation(small_bot, "what dose should i take?", "Baclofen")
     assert picked.quotes and {q.doc_id for q in picked.quotes} == {"baclofen"}
+
+
+def test_a_choice_can_be_picked_by_its_number(small_bot):
+    (vague, picked), _ = _conversation(small_bot, "what dose should i take?", "2")
+    assert len(vague.choices) >= 2
+    title = vague.choices[1]
+    assert picked.quotes and all(q.doc_title == title for q in picked.quotes)
+    # A number beyond the list is a question of its own, not a choice.
+    (_, beyond), _ = _conversation(small_bot, "what dose should i take?", "9")
+    assert beyond.query.text != f"{vague.query.text} (in \u201c{title}\u201d)"
 
 
 def test_more_never_says_a_word_the_corpus_has_is_missing(small_bot):
