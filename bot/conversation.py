@@ -119,21 +119,8 @@ def read_question(
     conditions: list[str] = []
     aspect: list[str] = []
     routes: list[str] = []
-    concepts = query.concepts
-    for number, concept in enumerate(concepts):
-        # A framing word that qualifies a quantity ("maximum dose", "starting dose") is part
-        # of what is asked: "and for baclofen?" asks for its maximum dose too.
-        qualifies = (
-            concept.role == "framing"
-            and number + 1 < len(concepts)
-            and concepts[number + 1].kind == "quantity"
-            and concepts[number + 1].word not in borrowed
-        )
-        if (
-            concept.word in borrowed
-            or (concept.role == "framing" and not qualifies)
-            or concept.word in _PRONOUNS
-        ):
+    for concept in query.concepts:
+        if concept.word in borrowed or concept.role == "framing" or concept.word in _PRONOUNS:
             continue
         if concept.role == "subject" and concept.kind in ("population", "route"):
             # A population or route qualifies what is asked; it is not what is asked.

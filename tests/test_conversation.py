@@ -27,7 +27,7 @@ def _earlier(bot, *questions) -> Conversation:
 @pytest.mark.parametrize(
     ("question", "medicines", "conditions", "aspect", "pronoun", "ellipsis"),
     [
-        ("What is the maximum dose of tizanidine?", ("tizanidine",), (), ("maximum", "dose"), False, False),
+        ("What is the maximum dose of tizanidine?", ("tizanidine",), (), ("dose",), False, False),
         ("What are its side effects?", (), (), ("side effects",), True, False),
         ("And for baclofen?", ("baclofen",), (), (), False, True),
         ("What about children?", (), (), (), False, True),
@@ -66,8 +66,8 @@ def _borrowed(bot, earlier, question):
     ("earlier", "question", "borrowed"),
     [
         (["What is the maximum dose of tizanidine?"], "What are its side effects?", ["tizanidine"]),
-        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["maximum", "dose"]),
-        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "maximum", "dose"]),
+        (["What is the maximum dose of tizanidine?"], "And for baclofen?", ["dose"]),
+        (["What is the maximum dose of tizanidine?"], "and for children?", ["tizanidine", "dose"]),
         (["What is the maximum dose of tizanidine?"], "Does liver damage happen?", ["tizanidine"]),
         (["What is the maximum dose of tizanidine?"], "What is the maximum dose of baclofen?", []),
         (
@@ -165,7 +165,7 @@ def test_is_not_more(text):
 def test_words_found_nowhere_are_not_borrowed(small_bot):
     # Regression: a follow-up borrowed the unknown words of an unanswerable turn.
     earlier = ["What is the maximum dose of tizanidine?", "Does quantum chromodynamics help?"]
-    assert _borrowed(small_bot, earlier, "what about baclofen?") == ["maximum", "dose"]
+    assert _borrowed(small_bot, earlier, "what about baclofen?") == ["dose"]
 
 
 def test_follow_up_naming_a_new_drug_is_answered_from_that_drug(small_bot):
