@@ -508,8 +508,15 @@ def extract_answer(
     ]
     focus_weight = sum(c.weight for c in focus)
     # An ordinary word of framing the corpus never uses ("afterwards") is how a question is
-    # put, not something the documents must speak of.
-    unknown = sum(c.weight for c in focus if not c.in_corpus and not is_framing_english(c.word))
+    # put, and an everyday thing in passing ("my husband plays football") its story beside a
+    # focus the documents speak of: neither is something they must speak of. An everyday
+    # thing that is all the question asks about ("the best mattress for back pain") is.
+    story = any(c.in_corpus and not c.passing for c in focus)
+    unknown = sum(
+        c.weight
+        for c in focus
+        if not c.in_corpus and not (c.passing and story) and not is_framing_english(c.word)
+    )
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
         return Answer(question, query, True, nowhere, (), hits)
     concepts = _comparison(query.text.split(" (+ ")[0], concepts, hits, settings)

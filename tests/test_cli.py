@@ -98,6 +98,36 @@ def test_chat_keeps_the_conversation(seed_corpus, capsys):
     assert lines[2]["abstained"] and lines[2]["message"].startswith("Ask a question")
 
 
+def test_ask_says_how_it_read_the_question_and_what_it_left_out(small_corpus, capsys):
+    question = "whats the max dose of tizanidine, my husband plays football"
+    assert main(["ask", "--no-cache", "--corpus", str(small_corpus), question]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "(read as: \u201cwhats\u201d \u2192 \u201cwhat is\u201d, \u201cmax\u201d \u2192 \u201cmaximum\u201d)"
+        in out
+    )
+    assert "\u201cThe maximum is 36 mg per day\u201d" in out
+    assert "No passage mentions \u201cfootball\u201d: the quotes answer the rest of the question." in out
+
+
+def test_ask_json_names_what_the_nearest_passages_lack(small_corpus, capsys):
+    question = "can i take tizanidine while pregnant"
+    assert main(["ask", "--json", "--no-cache", "--corpus", str(small_corpus), question]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["abstained"] and not result["quotes"]
+    assert "pregnant" in " ".join(result["missing_terms"]) and result["message"]
+
+
+def test_chat_asks_back_and_takes_the_number_of_a_choice(small_corpus, capsys):
+    questions = io.StringIO("what dose should i take?\n2\n")
+    assert main(["chat", "--no-cache", "--corpus", str(small_corpus)], stdin=questions) == 0
+    out = capsys.readouterr().out
+    asked, _, answered = out.partition("\n\n(understood as")
+    assert "Which medicine or topic do you mean?" in asked and "  2. Baclofen" in asked
+    assert "\u201cThe usual starting dose is 5 mg three times daily\u201d" in answered
+    assert "Tizanidine" not in answered.split("Sources:")[0]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
