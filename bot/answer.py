@@ -86,7 +86,9 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"\b(how long|how many (days|weeks|months|years)|duration|for how)\b", re.I),
         re.compile(
-            rf"\b{_RANGE}[\s-]*(?:days?|weeks?|months?|years?|hours?)\b|\b(?:short|long)[- ]term\b", re.I
+            rf"\b{_RANGE}[\s-]*(?:days?|weeks?|months?|years?|hours?)\b|\b(?:short|long)[- ]term\b"
+            r"|\b(?:for|over|within|after) (?:a few |several |many |some )?(?:days|weeks|months|years)\b",
+            re.I,
         ),
     ),
     (
@@ -117,6 +119,11 @@ _COUNT = re.compile(r"\b(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|te
 _STRICT_TYPES: tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...] = (
     (re.compile(r"\b(how long|how many (days|weeks|months|years|hours))\b", re.I), (_DURATION,)),
     (re.compile(r"\bhow (often|frequently)\b", re.I), (_ANSWER_TYPES[4][1], _DURATION)),
+    # "how fast should i cut down": a pace, as a frequency, a time or a share.
+    (
+        re.compile(r"\bhow (fast|quickly|slowly|soon)\b", re.I),
+        (_ANSWER_TYPES[4][1], _DURATION, re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|percent\b)", re.I)),
+    ),
     (re.compile(r"\bhow many (mg|milligrams|units|tablets|pills)\b", re.I), (_ANSWER_TYPES[0][1],)),
     # "how much valium should I take": an amount the answer must state.
     (

@@ -9,6 +9,7 @@ one of its terms. The tests check every variant against `fit_model(...).get_scor
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ _SAMPLE = 512
 # the documents of the best `_POOL` passages by their own score.
 _EXACT_POSTINGS = 50_000
 _POOL = 100
+# A term naming a member of a family by letters, then a number: "cyp2c19", "ht3".
+_FAMILY = re.compile(r"([a-z]{2,})\d")
 
 # Names of one thing, as a search gets them: each group's alternatives, each a list of terms
 # ("baclofen" and "Lioresal": (("baclof",), ("lioresal",))).
@@ -223,6 +226,8 @@ class Index:
         self._local = threading.local()
         # Each passage's document number, made on the first search that weighs documents.
         self._document_numbers: np.ndarray | None = None
+        # Terms by the family their letters name ("cyp": "cyp1a2", "cyp2c19"), made when asked.
+        self._families: dict[str, tuple[str, ...]] | None = None
         self._documents_in_order = False
         # Called after every search (a cache's arrays give back their pages now and then).
         self._after_search = after_search
@@ -243,6 +248,18 @@ class Index:
 
     def __contains__(self, term: object) -> bool:
         return term in self._term_ids
+
+    def family(self, name: str) -> tuple[str, ...]:
+        """Return the terms that are `name` followed by a number ("cyp": "cyp1a2", "cyp2c19")."""
+        families = self._families
+        if families is None:
+            grouped: dict[str, list[str]] = {}
+            for term in self.state.terms:
+                match = _FAMILY.match(term)
+                if match:
+                    grouped.setdefault(match.group(1), []).append(term)
+            families = self._families = {k: tuple(sorted(v)) for k, v in grouped.items()}
+        return families.get(name, ())
 
     def document_frequency(self, term: str) -> int:
         """Return how many passages hold term."""

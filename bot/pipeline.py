@@ -515,12 +515,16 @@ def ask(
             )
             answer = dataclasses.replace(answer, question=cleaned, hits=shown)
     else:
-        query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, (), bot.medicine_terms)
+        query = build_query(
+            cleaned, bot.lexicon, bot.index, bot.settings, (), bot.medicine_terms, bot.index.family
+        )
         context = context_words(
             conversation, query, cleaned, bot.title_terms, bot.medicine_terms, bot.document_names
         )
         if context:
-            query = build_query(cleaned, bot.lexicon, bot.index, bot.settings, context, bot.medicine_terms)
+            query = build_query(
+                cleaned, bot.lexicon, bot.index, bot.settings, context, bot.medicine_terms, bot.index.family
+            )
         hits = search(bot, query, pool)
         answer = answer_from(cleaned, query, hits, any(role != "context" for _, _, role in context))
     turn = Turn(cleaned, answer.query, answer)

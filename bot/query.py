@@ -13,7 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -380,6 +380,10 @@ def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for w in words_ for t in word_terms(w, settings)))
 
 
+# At most this many members stand for a family named without one.
+MAX_MEMBERS = 5
+
+
 def build_query(
     question: str,
     lexicon: Lexicon,
@@ -387,6 +391,7 @@ def build_query(
     settings: Settings,
     context: Sequence[tuple[str, float, str]] = (),
     documented: Collection[str] = frozenset(),
+    family: Callable[[str], Sequence[str]] = lambda term: (),
 ) -> Query:
     """Turn a cleaned question into the terms to search.
 
@@ -399,6 +404,8 @@ def build_query(
             `conversation.context_words`).
         documented: the terms of the medicines documents are about, which their own names
             find better than the names of their classes.
+        family: the index's terms that are a term followed by a number ("cyp": "cyp2c19"),
+            searched for a family named without its member ("which CYP").
     """
     wording = reword(question) if settings.shorthand else Wording(question, question)
     tokens = words(wording.text)
@@ -480,6 +487,10 @@ def build_query(
                     other = _terms_of(item, settings)
                     if other and all(t in known for t in other):
                         written.setdefault(other, item)
+        if absent and len(unit.words) == 1 and len(own) == 1 and unit.word.isalpha() and len(unit.word) >= 3:
+            # A family named without its member ("which CYP"): the corpus's "cyp2c19", "cyp1a2".
+            for member in family(own[0])[:MAX_MEMBERS]:
+                written.setdefault((member,), (member,))
         # An other name made only of framing words ("coming off" is "come") says nothing.
         framing_keys = _framing_keys(settings)
         alternatives = [a for a in written if a and (a == own or not all(t in framing_keys for t in a))]

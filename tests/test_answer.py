@@ -280,6 +280,32 @@ def test_a_follow_up_the_topic_never_speaks_of_names_what_is_missing_from_it(ask
     assert answer.missing_terms == ("exercise",) and answer.about == ("cortamil",)
 
 
+def test_a_family_named_without_its_member_finds_the_member(tmp_path):
+    documents = {
+        "relaxa.md": "# Relaxa\n\n## Metabolism\n\n"
+        "- The enzyme CYP2C19 turns relaxa into its active metabolite [1].\n\n"
+        "## References\n\n1. Agency R. Relaxa label. 2020.\n",
+        "other.md": "# Other\n\nRest and heat help most back pain.\n",
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "which CYP breaks down relaxa")
+    assert not answer.abstained and answer.quotes[0].text.startswith("The enzyme CYP2C19")
+
+
+def test_how_fast_is_answered_by_a_pace(tmp_path):
+    # "how fast should I cut down": a sentence stating a pace, not one saying "quickly".
+    documents = {
+        "taper.md": "# Tapering calmex\n\n## Tapering\n\n"
+        "- Cutting the dose of calmex quickly can cause seizures [1].\n"
+        "- A taper of calmex usually lowers the dose by 10 percent every two weeks [1].\n\n"
+        "## References\n\n1. Guideline T. Tapering. 2021.\n",
+        "other.md": "# Other\n\nRest and heat help most back pain.\n",
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "how fast should i cut down my calmex")
+    assert answer.quotes and answer.quotes[0].text.startswith("A taper of calmex usually lowers")
+
+
 def test_a_general_question_only_one_document_fits_is_answered_not_asked_back(tmp_path):
     # Regression: "Where do I keep the tablets?" offered a document on heat wraps as a choice,
     # because "tablet" was in every passage of the one guide titled after it.

@@ -35,6 +35,7 @@ from bot.wording import (
         ("what % quit", "what percent quit"),
         ("d/c after long use", "stopping after long use"),
         ("when does it kick in", "when does it start working"),
+        ("his neuro checked his lfts", "his neurologist checked his liver function tests"),
     ],
     ids=[
         "contraction-and-max",
@@ -46,6 +47,7 @@ from bot.wording import (
         "percent-sign",
         "clinical-shorthand",
         "idiom",
+        "clinical-people-and-tests",
     ],
 )
 def test_shorthand_is_read_as_meant(typed, read):
@@ -132,6 +134,9 @@ def test_medicines_and_their_classes():
     assert ("ssri",) in sertraline and ("antidepressants",) in sertraline
     # A member is grouped with its class only, never with the other members.
     assert ("fluoxetine",) not in sertraline
+    # A brand is its medicine and its class: "pepcid" is famotidine, an H2 blocker.
+    pepcid = [g for g in class_groups() if g[0] == ("pepcid",)]
+    assert any(("famotidine",) in g for g in pepcid) and any(("h2", "blocker") in g for g in pepcid)
 
 
 def test_shipped_lists_parse_into_groups():
