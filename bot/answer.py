@@ -29,7 +29,6 @@ def no_more_prompt(question: str) -> str:
 
 
 VAGUE_PROMPT = "The question names nothing to look for: ask about a drug, a condition or a topic."
-_DEBUG = bool(__import__("os").environ.get("CB_DEBUG"))
 # A framing word weighs this much of an ordinary word when judging whether passages answer.
 FRAMING_SHARE = 0.25
 # Quotes after the first must score at least this share of the best sentence.
@@ -258,7 +257,9 @@ def weigh_concepts(
     # such as "drink") outweigh everything found; it weighs as much as the heaviest found word.
     heaviest = max((c.weight for c in result if c.in_corpus), default=0.0)
     if heaviest:
-        result = [c if c.in_corpus else _reweigh(c, min(c.weight, heaviest)) for c in result]
+        result = [
+            c if c.in_corpus else dataclasses.replace(c, weight=min(c.weight, heaviest)) for c in result
+        ]
     return result
 
 
@@ -267,10 +268,6 @@ def _everyday(word: str) -> bool:
     "acute", "role", "muscle"), as opposed to "stroke", "glaucoma" or "tizanidine"."""
     kind = english_class(word)
     return kind is not None and kind != CONDITION and not is_medicine(word)
-
-
-def _reweigh(concept: Weighed, weight: float) -> Weighed:
-    return dataclasses.replace(concept, weight=weight)
 
 
 def _citations(
@@ -290,11 +287,12 @@ class _Candidate:
     order: int
     hit: Hit
     sentence: Sentence
+    text: str
     found: tuple[float, ...]
 
 
 def _comparison(
-    question: str, concepts: list[Weighed], hits: Sequence[Hit], settings: Settings
+    question: str, concepts: list[Weighed], hits: Sequence[Hit], titles: Mapping[str, set[str]]
 ) -> list[Weighed]:
     """Mark the medicines a comparison names as alternatives: each quote needs only one of them.
 
@@ -307,11 +305,7 @@ def _comparison(
     for number, concept in enumerate(concepts):
         if not concept.required or concept.concept.role == "subject":
             continue
-        owners = {
-            h.passage.doc_id
-            for h in hits
-            if concept.concept.found_in(set(analyze(h.passage.doc_title, settings)))
-        }
+        owners = {h.passage.doc_id for h in hits if concept.concept.found_in(titles[h.passage.doc_id])}
         if owners:
             titled.append((number, frozenset(owners)))
     # "soma with benzos or opioids": what is taken with the others is what is asked about, and
@@ -416,17 +410,23 @@ def _specific(concepts: Sequence[Weighed], df: Callable[[str], int], passage_cou
     return False
 
 
-def _fitting(hits: Sequence[Hit], content: Sequence[Weighed], settings: Settings) -> tuple[Hit, ...]:
+def _fitting(
+    hits: Sequence[Hit],
+    content: Sequence[Weighed],
+    titles: Mapping[str, set[str]],
+    texts: Mapping[str, set[str]],
+) -> tuple[Hit, ...]:
     """Return the hits whose passage, section or title holds a content word of the question:
     the documents a vague question may mean (not the one that only shares "keep")."""
     if not content:
         return tuple(hits)
-    fitting = []
-    for hit in hits:
-        terms = set(analyze(f"{hit.passage.doc_title} {hit.passage.section} {hit.passage.text}", settings))
-        if any(c.concept.found_in(terms) for c in content):
-            fitting.append(hit)
-    return tuple(fitting)
+    return tuple(
+        hit
+        for hit in hits
+        if any(
+            c.concept.found_in(texts[hit.passage.passage_id] | titles[hit.passage.doc_id]) for c in content
+        )
+    )
 
 
 def _clarify(question: str, query: Query, hits: Sequence[Hit]) -> Answer:
@@ -447,7 +447,7 @@ def extract_answer(
     in_document: Callable[[Hit, Sequence[str]], set[str]] | None = None,
     conversation_topic: bool = False,
     name_terms: Collection[str] = (),
-    owned: Callable[[str], Collection[str]] | None = None,
+    document_names: Callable[[str, str], Collection[str]] | None = None,
     quoted: Collection[tuple[str, int]] = (),
 ) -> Answer:
     """Pick and quote the sentences that answer best, or abstain.
@@ -466,20 +466,31 @@ def extract_answer(
             hit's own passage, section and title are looked at).
         conversation_topic: True when earlier turns of a conversation gave a subject.
         name_terms: the terms of names the corpus gives two of ("Valium (diazepam)").
-        owned: the terms of the names a document gives two of, by document id: what it is
-            about besides its title ("Botox" in a document on botulinum toxin).
+        document_names: the terms of what a document is about, by its id and title: its
+            title's and the names it gives two of ("Botox" in a document on botulinum toxin).
         quoted: sentences quoted before, as (passage id, start): never quoted again ("more").
     """
     hits = tuple(hits)
     if not question:
         return Answer(question, query, True, (), (), (), EMPTY_PROMPT)
-    # The words naming the documents found (their titles and own names) and the corpus's names
-    # of medicines: in a large corpus, some title somewhere holds almost any word.
-    named = set(topic_terms)
-    for doc_id, title in dict.fromkeys((h.passage.doc_id, h.passage.doc_title) for h in hits):
-        named.update(analyze(title, settings))
-        if owned is not None:
-            named.update(owned(doc_id))
+    # Each document's title terms and the terms of what it is about (its title and own names),
+    # and each passage's terms with its section heading's: analyzed once, looked at throughout.
+    titles: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    texts: dict[str, set[str]] = {}
+    for hit in hits:
+        passage = hit.passage
+        if passage.doc_id not in titles:
+            titles[passage.doc_id] = set(analyze(passage.doc_title, settings))
+            names[passage.doc_id] = (
+                set(document_names(passage.doc_id, passage.doc_title))
+                if document_names is not None
+                else titles[passage.doc_id]
+            )
+        texts[passage.passage_id] = set(analyze(f"{passage.section} {passage.text}", settings))
+    # The words naming the documents found and the corpus's names of medicines: in a large
+    # corpus, some title somewhere holds almost any word.
+    named = set(topic_terms).union(*names.values())
     concepts = weigh_concepts(query, df, passage_count, named, name_terms, topic_terms)
     if not settings.subjects:
         concepts = [dataclasses.replace(c, required=False) for c in concepts]
@@ -489,7 +500,7 @@ def extract_answer(
     vague = not conversation_topic and (unresolved or not _specific(concepts, df, passage_count))
     if settings.clarify and vague:
         # Asked back only when several documents fit what the question does say.
-        fitting = _fitting(hits, content, settings) or hits
+        fitting = _fitting(hits, content, titles, texts) or hits
         if len({h.passage.doc_id for h in fitting}) >= CLARIFY_DOCUMENTS:
             return _clarify(question, query, fitting)
     if not content:
@@ -497,7 +508,6 @@ def extract_answer(
     nowhere = tuple(c.word for c in content if not c.in_corpus)
     if not hits:
         return Answer(question, query, True, tuple(c.word for c in content), (), hits)
-    borrowed = dict(query.borrowed)
     # What the question needs and the documents never say: a population, a route, a name.
     needed = tuple(c.word for c in content if c.required and not c.in_corpus and not c.concept.background)
     if needed:
@@ -507,7 +517,7 @@ def extract_answer(
     # means the documents never speak of it, however well the topic matches.
     # Words borrowed from earlier turns are context, not what this question asks.
     borrowed = dict(query.borrowed)
-    top_title = set(analyze(hits[0].passage.doc_title, settings))
+    top_title = titles[hits[0].passage.doc_id]
     focus = [
         c
         for c in content
@@ -526,19 +536,14 @@ def extract_answer(
     )
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
         return Answer(question, query, True, nowhere, (), hits)
-    concepts = _comparison(query.text.split(" (+ ")[0], concepts, hits, settings)
+    concepts = _comparison(query.own_text, concepts, hits, titles)
 
     candidates: list[_Candidate] = []
-    surroundings: dict[str, tuple[set[str], set[str]]] = {}
     held: dict[str, set[str]] = {}
     every_term = [t for c in concepts for t in c.concept.terms]
     for hit in hits:
         passage = hit.passage
-        text_terms = set(analyze(f"{passage.section} {passage.text}", settings))
-        title_terms = set(analyze(passage.doc_title, settings))
-        if owned is not None:
-            title_terms |= set(owned(passage.doc_id))
-        surroundings[passage.passage_id] = (text_terms, title_terms)
+        text_terms, title_terms = texts[passage.passage_id], names[passage.doc_id]
         if in_document is not None and passage.doc_id not in held:
             held[passage.doc_id] = in_document(hit, every_term)
         document_terms = held.get(passage.doc_id, set())
@@ -563,7 +568,7 @@ def extract_answer(
                     found.append(DOCUMENT)
                 else:
                     found.append(0.0)
-            candidates.append(_Candidate(len(candidates), hit, sentence, tuple(found)))
+            candidates.append(_Candidate(len(candidates), hit, sentence, text, tuple(found)))
     # Quotes come from passages that hold at least one of the question's own words: a follow-up
     # naming a new drug must not be answered from the old one's passages.
     own_words = [
@@ -575,7 +580,7 @@ def extract_answer(
             c
             for c in candidates
             if any(
-                concepts[n].concept.found_in(set().union(*surroundings[c.hit.passage.passage_id]))
+                concepts[n].concept.found_in(texts[c.hit.passage.passage_id] | names[c.hit.passage.doc_id])
                 for n in own_words
             )
         ]
@@ -587,9 +592,9 @@ def extract_answer(
             return _unanswered(question, query, hits, concepts, considered, nowhere)
         for asked, patterns in _STRICT_TYPES:
             # The question's own words: a borrowed aspect does not make it ask for a number.
-            cue = asked.search(query.text.split(" (+ ")[0] if query.text else question)
+            cue = asked.search(query.own_text or question)
             if cue:
-                stating = [c for c in admissible if any(p.search(_text(c, documents)) for p in patterns)]
+                stating = [c for c in admissible if any(p.search(c.text) for p in patterns)]
                 if not stating:
                     return _unanswered(question, query, hits, concepts, admissible, nowhere, cue.group(0))
                 admissible = stating
@@ -622,7 +627,7 @@ def extract_answer(
     if wanted and scored:
         bonus = ANSWER_TYPE_BONUS * max(value for value, _, _ in scored)
         scored = [
-            (value + bonus if any(p.search(_text(c, documents)) for p in wanted) else value, order, c)
+            (value + bonus if any(p.search(c.text) for p in wanted) else value, order, c)
             for value, order, c in scored
         ]
     if not scored:
@@ -630,9 +635,6 @@ def extract_answer(
         return Answer(question, query, True, tuple(c.word for c in content), (), hits)
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     scored = _each_compared(scored, concepts)
-    if _DEBUG:
-        for v, _, c in scored[:8]:
-            print("  S", round(v, 3), c.hit.passage.passage_id, c.found, _text(c, documents)[:80])
     first = scored[0][2]
     quotes = []
     for value, _, candidate in scored:
@@ -645,7 +647,7 @@ def extract_answer(
         citations, inherited = _citations(sentence, hit.passage, document)
         quotes.append(
             Quote(
-                text=document.text[sentence.start : sentence.end] if document else "",
+                text=candidate.text,
                 passage_id=hit.passage.passage_id,
                 doc_id=hit.passage.doc_id,
                 doc_title=hit.passage.doc_title,
@@ -707,11 +709,6 @@ def _credit(concept: Weighed, found: float) -> float:
     if found == TITLE and concept.name:
         return SENTENCE
     return _CREDITS[found]
-
-
-def _text(candidate: _Candidate, documents: Mapping[str, Document]) -> str:
-    document = documents[candidate.hit.passage.doc_id]
-    return document.text[candidate.sentence.start : candidate.sentence.end]
 
 
 def _unanswered(

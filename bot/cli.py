@@ -36,7 +36,7 @@ def _settings_options() -> argparse.ArgumentParser:
         metavar="PATH",
         help="corpus folder or corpus.jsonl (default: $CITEBOT_CORPUS, else corpus/)",
     )
-    common.add_argument("--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    common.add_argument("--top-k", type=int, metavar="N", help="passages to list with the answer (default 5)")
     common.add_argument("--variant", choices=VARIANTS, help="BM25 variant (default okapi)")
     common.add_argument("--k1", type=float, help="BM25 k1 (default 1.5)")
     common.add_argument("--b", type=float, help="BM25 b (default 0.75)")

@@ -30,7 +30,6 @@ class Settings:
     section_weight: int = 1
     top_k: int = 5
     max_quotes: int = 3
-    min_coverage: float = 0.3
     max_unknown_focus: float = 0.4
     aliases: bool = True
     spelling: bool = True
@@ -76,7 +75,6 @@ class Settings:
             ("section_weight", 0 <= self.section_weight <= 5, "must be between 0 and 5"),
             ("top_k", 1 <= self.top_k <= 100, "must be between 1 and 100"),
             ("max_quotes", 1 <= self.max_quotes <= 3, "must be between 1 and 3"),
-            ("min_coverage", 0 <= self.min_coverage <= 1, "must be between 0 and 1"),
             ("max_unknown_focus", 0 < self.max_unknown_focus <= 1, "must be above 0 and at most 1"),
             ("document_weight", 0 <= self.document_weight <= 5, "must be between 0 and 5"),
             ("min_context", 0 <= self.min_context <= 1, "must be between 0 and 1"),
@@ -102,7 +100,6 @@ class Settings:
             not in (
                 "top_k",
                 "max_quotes",
-                "min_coverage",
                 "max_unknown_focus",
                 "spelling",
                 "question_words",

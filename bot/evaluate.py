@@ -1231,7 +1231,7 @@ def evaluate(
 
     rows: list[Row] = []
     # Only the last index is kept (a BEIR corpus's index is large): settings that differ only
-    # in answering (top_k, min_coverage, ...) reuse it when they follow each other.
+    # in answering (top_k, min_context, ...) reuse it when they follow each other.
     last: tuple[str, Bot] | None = None
     targets: tuple[tuple[Target, ...], ...] = ()
     problems: tuple[Problem, ...] = ()

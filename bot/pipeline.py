@@ -468,7 +468,7 @@ def ask(
             in_document,
             topic,
             bot.head_terms,
-            bot.owned_terms,
+            bot.document_names,
             quoted,
         )
         return dataclasses.replace(answer, hits=_shown(answer, hits, top_k))

@@ -71,9 +71,10 @@ def citation_label(citations: Sequence[Citation], labels: Sequence[str] | None =
     return f"[{', '.join(labels if labels is not None else [c.marker for c in citations])}]"
 
 
-def own_marker(label: str, citation: Citation) -> str:
-    """Return where a renumbered reference stands in its document (empty when not renumbered)."""
-    return "" if label == citation.marker else f"its reference [{citation.marker}]"
+def own_marker(label: str, citation: Citation, form: str = "{}") -> str:
+    """Return where a renumbered reference stands in its document, put in `form` ("({})"), or
+    '' when it is not renumbered."""
+    return "" if label == citation.marker else form.format(f"its reference [{citation.marker}]")
 
 
 def reference_text(citation: Citation, quote: Quote | Hit) -> str:
@@ -137,6 +138,7 @@ def understood_notes(answer: Answer) -> list[str]:
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
     """Return the README's JSON object for an answer."""
+    numbered = _numbered(answer)
     return {
         "question": answer.question,
         "query": answer.query.text,
@@ -161,7 +163,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                 "citations": [
                     {
                         "marker": c.marker,
-                        "number": _numbered(answer).get((q.doc_id, c.marker), c.marker),
+                        "number": numbered.get((q.doc_id, c.marker), c.marker),
                         "reference": c.reference,
                     }
                     for c in q.citations
@@ -205,8 +207,9 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
                 label += "*"
             lines.append(f"{number}. \u201c{quote.text}\u201d {label}".rstrip())
             lines.append(f"   \u2014 {quote.doc_title} \u203a {quote.section} ({quote.passage_id})")
-        if ignored_note(answer):
-            lines.append(ignored_note(answer))
+        note = ignored_note(answer)
+        if note:
+            lines.append(note)
         references = cited_references(answer)
         if references:
             # Markers are numbered per document: name the document when quotes come from several.
@@ -215,10 +218,8 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
             lines.append("References:")
             for label, quote, citation in references:
                 source = f" \u2014 {quote.doc_title}" if several else ""
-                own = own_marker(label, citation)
-                lines.append(
-                    f"  [{label}] {reference_text(citation, quote)}{source}{f' ({own})' if own else ''}"
-                )
+                own = own_marker(label, citation, " ({})")
+                lines.append(f"  [{label}] {reference_text(citation, quote)}{source}{own}")
         if any(q.inherited for q in answer.quotes):
             lines.append(f"  * {INHERITED_NOTE}")
         if show_passages and answer.hits:
@@ -361,8 +362,9 @@ def _quotes_html(answer: Answer) -> str:
             f'<blockquote class="cb-quote"><p>\u201c{_text(quote.text)}\u201d {chip}</p>'
             f'<div class="cb-where">{_where(quote.doc_title, quote.section)}</div></blockquote>'
         )
-    if ignored_note(answer):
-        parts.append(f'<p class="cb-note cb-ignored">{_text(ignored_note(answer))}</p>')
+    note = ignored_note(answer)
+    if note:
+        parts.append(f'<p class="cb-note cb-ignored">{_text(note)}</p>')
     references = cited_references(answer)
     if references:
         parts.append('<div class="cb-refs"><strong>References</strong>')
@@ -370,7 +372,7 @@ def _quotes_html(answer: Answer) -> str:
             f'<div><span class="cb-chip">[{escape_html(label)}]</span> '
             f"{_text(reference_text(citation, quote))} "
             f'<span class="cb-muted">\u2014 {_text(quote.doc_title)}'
-            f"{_text(f', {own_marker(label, citation)}') if own_marker(label, citation) else ''}</span></div>"
+            f"{_text(own_marker(label, citation, ', {}'))}</span></div>"
             for label, quote, citation in references
         )
         if any(q.inherited for q in answer.quotes):
@@ -566,15 +568,15 @@ def answer_to_markdown(answer: Answer) -> str:
             f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}",
             "",
         ]
-    if ignored_note(answer):
-        lines += _markdown_lines(ignored_note(answer)) + [""]
+    note = ignored_note(answer)
+    if note:
+        lines += _markdown_lines(note) + [""]
     references = cited_references(answer)
     if references:
         lines += ["References:", ""] + [
             f"- \\[{escape_markdown(label)}\\] "
             f"{escape_markdown(reference_text(citation, quote))} "
-            f"({escape_markdown(quote.doc_title)}"
-            f"{escape_markdown(', ' + own_marker(label, citation)) if own_marker(label, citation) else ''})"
+            f"({escape_markdown(quote.doc_title)}{escape_markdown(own_marker(label, citation, ', {}'))})"
             for label, quote, citation in references
         ]
         if any(q.inherited for q in answer.quotes):

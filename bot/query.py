@@ -23,16 +23,18 @@ from nltk.metrics.distance import edit_distance
 from bot.analysis import framing_words, normalize, word_terms, words
 from bot.config import Settings
 from bot.errors import QuestionError
-from bot.records import Concept, Corpus, Passage, Query
+from bot.records import BORROWED_MARK, Concept, Corpus, Passage, Query
 from bot.wording import (
     PASSING,
     Wording,
+    by_initial,
     class_groups,
     english_class,
     english_correction,
     is_framing_english,
     is_name,
     lay_groups,
+    near_in_length,
     reword,
     subject_groups,
     wordnet_groups,
@@ -79,14 +81,12 @@ def question_words() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
     return tuple(rules)
 
 
-def answer_words(asked: Iterable[str], settings: Settings | None = None) -> list[str]:
+def answer_words(asked: Iterable[str]) -> list[str]:
     """Return the answer words of every rule whose question words occur among the given words."""
-    return list(dict.fromkeys(w for _, answered in fired_rules(asked, settings) for w in answered))
+    return list(dict.fromkeys(w for _, answered in fired_rules(asked) for w in answered))
 
 
-def fired_rules(
-    asked: Iterable[str], settings: Settings | None = None
-) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def fired_rules(asked: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Return (the question words that fired it, its answer words) for each rule that fires.
 
     Words match as typed or as their singular ("dangers" fires the rule of "danger"; a stem
@@ -121,10 +121,7 @@ class Lexicon:
                 for word in item:
                     by_word.setdefault(word, []).append(number)
         self._by_word.update({w: tuple(dict.fromkeys(g)) for w, g in by_word.items()})
-        by_initial: dict[tuple[str, int], list[str]] = {}
-        for word, _ in self.word_counts:
-            by_initial.setdefault((word[0], len(word)), []).append(word)
-        self._by_initial.update({k: tuple(v) for k, v in by_initial.items()})
+        self._by_initial.update(by_initial(word for word, _ in self.word_counts))
 
     def count(self, word: str) -> int:
         """Return how many passages use this normalized word."""
@@ -137,11 +134,7 @@ class Lexicon:
         letters or more, transpositions counting once); the closest wins, then the most used.
         """
         limit = 1 if len(word) < 9 else 2
-        candidates = [
-            c
-            for size in range(len(word) - limit, len(word) + limit + 1)
-            for c in self._by_initial.get((word[0], size), ())
-        ]
+        candidates = near_in_length(word, self._by_initial, limit)
         close = difflib.get_close_matches(word, candidates, n=8, cutoff=0.7)
         scored = [(edit_distance(word, c, transpositions=True), -self.count(c), c) for c in close]
         scored = [s for s in scored if s[0] <= limit]
@@ -495,7 +488,7 @@ def build_query(
         framing_keys = _framing_keys(settings)
         alternatives = [a for a in written if a and (a == own or not all(t in framing_keys for t in a))]
         framing = len(unit.words) == 1 and (
-            _key(unit.word, settings) in _framing_keys(settings)
+            _key(unit.word, settings) in framing_keys
             or unit.word in wording.framing
             # An ordinary word that frames a question ("actually", "husband") is no missing fact,
             # nor is a number the corpus never uses.
@@ -571,7 +564,7 @@ def build_query(
         # counts as a concept; these never do, so they cannot make the bot abstain. A rule fired
         # by one word gives that word other ways a passage can say it ("stops": "withdrawal").
         by_word = {_singular(c.word): n for n, c in enumerate(concepts) if c.role != "framing"}
-        for asked_words, answered in fired_rules(tokens, settings):
+        for asked_words, answered in fired_rules(tokens):
             for word in answered:
                 if add(word_terms(word, settings), QUESTION_WORD_WEIGHT):
                     expansions.append(word)
@@ -585,7 +578,7 @@ def build_query(
     for typed, used in corrections.items():
         text = re.sub(rf"(?i)\b{re.escape(typed)}\b", used, text)
     if context_words:
-        text = f"{text} (+ {' '.join(context_words)})"
+        text = f"{text}{BORROWED_MARK}{' '.join(context_words)})"
     return Query(
         text=text,
         terms=tuple(terms),

@@ -150,6 +150,10 @@ class Concept:
         return any(all(t in terms for t in alternative) for alternative in self.alternatives)
 
 
+# How a query's text shows the words it borrowed: "And for baclofen? (+ dose)".
+BORROWED_MARK = " (+ "
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """What was searched for a question.
@@ -173,6 +177,11 @@ class Query:
     borrowed: tuple[tuple[str, float], ...] = ()
     groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
     rewordings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def own_text(self) -> str:
+        """Return the question as read, without the words borrowed from earlier turns."""
+        return self.text.split(BORROWED_MARK)[0]
 
 
 @dataclass(frozen=True, slots=True)

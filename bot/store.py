@@ -21,6 +21,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -104,6 +105,7 @@ def _file_digest(path: Path) -> bytes:
     return value
 
 
+@cache
 def analysis_digest() -> str:
     """Return a hash of the shipped word lists that shape the index (stopwords, lemmas): an
     edited list makes every cache stale."""

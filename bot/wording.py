@@ -15,9 +15,12 @@ are in `bot/data/README.md`):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from nltk.metrics.distance import edit_distance
 
 from bot.analysis import normalize, words
 
@@ -204,12 +207,27 @@ def is_name(word: str) -> bool:
     return english_class(word) is None
 
 
+def by_initial(known: Iterable[str]) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Return words by their first letter and length: where corrections of a slip are looked for."""
+    grouped: dict[tuple[str, int], list[str]] = {}
+    for word in known:
+        grouped.setdefault((word[0], len(word)), []).append(word)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def near_in_length(word: str, grouped: Mapping[tuple[str, int], Sequence[str]], limit: int) -> list[str]:
+    """Return the words of `grouped` (see `by_initial`) that share a word's first letter and
+    are at most `limit` letters longer or shorter."""
+    return [
+        c
+        for size in range(len(word) - limit, len(word) + limit + 1)
+        for c in grouped.get((word[0], size), ())
+    ]
+
+
 @cache
 def _english_by_initial() -> dict[tuple[str, int], tuple[str, ...]]:
-    by_initial: dict[tuple[str, int], list[str]] = {}
-    for word in english_classes():
-        by_initial.setdefault((word[0], len(word)), []).append(word)
-    return {k: tuple(v) for k, v in by_initial.items()}
+    return by_initial(english_classes())
 
 
 @cache
@@ -222,13 +240,7 @@ def english_correction(word: str) -> str | None:
     ("alowed": "allowed"); None when there is none."""
     if len(word) < 4 or not word.isalpha() or not is_name(word):
         return None
-    from nltk.metrics.distance import edit_distance
-
-    candidates = [
-        c
-        for size in (len(word) - 1, len(word), len(word) + 1)
-        for c in _english_by_initial().get((word[0], size), ())
-    ]
+    candidates = near_in_length(word, _english_by_initial(), 1)
     close = [c for c in candidates if edit_distance(word, c, transpositions=True) == 1]
     if not close:
         return None

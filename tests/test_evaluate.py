@@ -539,12 +539,19 @@ SMALL_QUESTIONS = questions(
 )
 
 
+def _questions_file(tmp_path_factory, text: str) -> Path:
+    """Write a questions file of its own and return its path."""
+    path = tmp_path_factory.mktemp("questions") / "questions.jsonl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def small_report(small_corpus, tmp_path_factory):
-    path = tmp_path_factory.mktemp("questions") / "questions.jsonl"
-    path.write_text(SMALL_QUESTIONS, encoding="utf-8")
     variants = [Variant("defaults", Settings()), parse_variant("passage_words=10", Settings())]
-    return evaluate_questions(path, small_corpus, variants, k=5, depth=20)
+    return evaluate_questions(
+        _questions_file(tmp_path_factory, SMALL_QUESTIONS), small_corpus, variants, k=5, depth=20
+    )
 
 
 def test_report_rows_are_the_settings_then_the_baseline(small_report):
@@ -791,8 +798,7 @@ JUDGED_QUESTIONS = questions(
 
 @pytest.fixture(scope="module")
 def judged_report(small_corpus, tmp_path_factory):
-    path = tmp_path_factory.mktemp("judged") / "questions.jsonl"
-    path.write_text(JUDGED_QUESTIONS, encoding="utf-8")
+    path = _questions_file(tmp_path_factory, JUDGED_QUESTIONS)
     return evaluate_questions(path, small_corpus, k=5, depth=20, baseline=False)
 
 
