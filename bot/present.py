@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.records import (
     Answer,
+    Change,
     Citation,
     Conversation,
     Document,
@@ -136,9 +137,10 @@ def understood_notes(answer: Answer) -> list[str]:
     return notes
 
 
-def answer_to_json(answer: Answer) -> dict[str, Any]:
-    """Return the README's JSON object for an answer."""
+def answer_to_json(answer: Answer, uploads: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the README's JSON object for an answer (`uploads`: see `answer_to_html`)."""
     numbered = _numbered(answer)
+    uploads = uploads or {}
     return {
         "question": answer.question,
         "query": answer.query.text,
@@ -169,6 +171,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                     for c in q.citations
                 ],
                 "citations_from_passage": q.inherited,
+                "added": uploads.get(q.doc_id),
             }
             for q in answer.quotes
         ],
@@ -180,6 +183,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                 "section": h.passage.section,
                 "score": round(h.score, 6),
                 "text": h.passage.text,
+                "added": uploads.get(h.passage.doc_id),
             }
             for h in answer.hits
         ],
@@ -190,8 +194,19 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool = True) -> str:
-    """Return an answer for the terminal: quotes, references, then the supporting passages."""
+def _upload_text(doc_id: str, uploads: Mapping[str, str] | None) -> str:
+    note = (uploads or {}).get(doc_id)
+    return f" [{note}]" if note else ""
+
+
+def answer_to_text(
+    answer: Answer,
+    show_passages: bool = True,
+    show_scores: bool = True,
+    uploads: Mapping[str, str] | None = None,
+) -> str:
+    """Return an answer for the terminal: quotes, references, then the supporting passages
+    (`uploads`: see `answer_to_html`)."""
     lines: list[str] = [f"({note[0].lower()}{note[1:]})" for note in understood_notes(answer)]
     if answer.abstained:
         lines.append(abstention_message(answer))
@@ -206,7 +221,8 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
             if quote.inherited:
                 label += "*"
             lines.append(f"{number}. \u201c{quote.text}\u201d {label}".rstrip())
-            lines.append(f"   \u2014 {quote.doc_title} \u203a {quote.section} ({quote.passage_id})")
+            where = f"{quote.doc_title} \u203a {quote.section} ({quote.passage_id})"
+            lines.append(f"   \u2014 {where}{_upload_text(quote.doc_id, uploads)}")
         note = ignored_note(answer)
         if note:
             lines.append(note)
@@ -229,7 +245,8 @@ def answer_to_text(answer: Answer, show_passages: bool = True, show_scores: bool
         for hit in answer.hits if not answer.prompt else ():
             score = f" score {hit.score:.3f}" if show_scores else ""
             lines.append(
-                f"  {hit.rank}. {hit.passage.doc_title} \u203a {hit.passage.section} ({hit.passage.passage_id}){score}"
+                f"  {hit.rank}. {hit.passage.doc_title} \u203a {hit.passage.section} ({hit.passage.passage_id})"
+                f"{_upload_text(hit.passage.doc_id, uploads)}{score}"
             )
             lines.append(_indent(_shorten(hit.passage.text, 300), "     "))
     return "\n".join(lines)
@@ -303,6 +320,7 @@ PAGE_STYLE = """<style>
 .cb-refs{font-size:.85em;margin-top:.5rem}
 .cb-refs div{margin:.1rem 0}
 .cb-muted{opacity:.7}
+.cb-upload{font-size:.8em;padding:0 .35em;border:1px solid #b45309;border-radius:.3em;color:#92400e}
 .cb-abstain{border:1px dashed #c98a00;background:rgba(201,138,0,.08);border-radius:.4rem;
   padding:.6rem .8rem}
 .cb-abstain ul{margin:.3rem 0 0 1.2rem;padding:0}
@@ -354,13 +372,19 @@ def _notes_html(answer: Answer) -> str:
     return "".join(f'<p class="cb-note">{_text(note)}</p>' for note in understood_notes(answer))
 
 
-def _quotes_html(answer: Answer) -> str:
+def _upload_html(doc_id: str, uploads: Mapping[str, str] | None) -> str:
+    note = (uploads or {}).get(doc_id)
+    return f' <span class="cb-upload">{_text(note)}</span>' if note else ""
+
+
+def _quotes_html(answer: Answer, uploads: Mapping[str, str] | None) -> str:
     parts = []
     for quote in answer.quotes:
         chip = _chip(quote.citations, quote, quote.inherited, quote_label(answer, quote))
         parts.append(
             f'<blockquote class="cb-quote"><p>\u201c{_text(quote.text)}\u201d {chip}</p>'
-            f'<div class="cb-where">{_where(quote.doc_title, quote.section)}</div></blockquote>'
+            f'<div class="cb-where">{_where(quote.doc_title, quote.section)}'
+            f"{_upload_html(quote.doc_id, uploads)}</div></blockquote>"
         )
     note = ignored_note(answer)
     if note:
@@ -396,17 +420,18 @@ def _abstention_html(answer: Answer) -> str:
     return f'<div class="cb-abstain" role="note"><p>{message}</p>{related}</div>'
 
 
-def answer_to_html(answer: Answer) -> str:
+def answer_to_html(answer: Answer, uploads: Mapping[str, str] | None = None) -> str:
     """Return an answer as HTML: notes, then quotes with citation chips and references.
 
     An abstention gets its own look, with the words found nowhere and the nearest passages;
-    an empty or vague question gets the prompt.
+    an empty or vague question gets the prompt. `uploads` marks the quotes of documents added
+    in the browser (`bot.changes.upload_notes`).
     """
     if answer.prompt:
         choices = "".join(f"<li>{_text(choice)}</li>" for choice in answer.choices)
         listed = f"<ul>{choices}</ul>" if choices else ""
         return f'<div class="cb-answer"><div class="cb-prompt">{_text(answer.prompt)}{listed}</div></div>'
-    body = _abstention_html(answer) if answer.abstained else _quotes_html(answer)
+    body = _abstention_html(answer) if answer.abstained else _quotes_html(answer, uploads)
     return f'<div class="cb-answer">{_notes_html(answer)}{body}</div>'
 
 
@@ -431,7 +456,13 @@ def _references_html(markers: Sequence[str], hit: Hit, document: Document | None
     return f'<div class="cb-refs">{lines}</div>' if lines else ""
 
 
-def hit_to_html(hit: Hit, quotes: Sequence[Quote], document: Document | None, show_score: bool = True) -> str:
+def hit_to_html(
+    hit: Hit,
+    quotes: Sequence[Quote],
+    document: Document | None,
+    show_score: bool = True,
+    uploads: Mapping[str, str] | None = None,
+) -> str:
     """Return a ranked passage as HTML: where it is, its text with the quoted sentences marked,
     and the references its markers stand for."""
     passage = hit.passage
@@ -444,7 +475,8 @@ def hit_to_html(hit: Hit, quotes: Sequence[Quote], document: Document | None, sh
     text = highlight_html(passage.text, spans).replace("<mark>", '<mark class="cb-hl">')
     return (
         f'<div class="cb-source"><div class="cb-source-head">{hit.rank}. '
-        f"<strong>{_text(passage.doc_title)}</strong> \u203a {_text(passage.section)} "
+        f"<strong>{_text(passage.doc_title)}</strong> \u203a {_text(passage.section)}"
+        f"{_upload_html(passage.doc_id, uploads)} "
         f'<span class="cb-muted">\u00b7 {_DOT.join(parts)}</span></div>'
         f"<div>{text}</div>{_references_html(passage.markers, hit, document)}</div>"
     )
@@ -459,18 +491,19 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def document_summary_html(document: Document, passages: int) -> str:
-    """Return one line about a document for the list: file, passages, sections."""
+def document_summary_html(document: Document, passages: int, uploads: Mapping[str, str] | None = None) -> str:
+    """Return one line about a document for the list: file, passages, sections, and whether it
+    was added in the browser."""
     headings = [_text(s.heading) for s in document.sections if _titled(s, document)]
     sections = f"{_count(len(headings), 'section')}: {', '.join(headings)}" if headings else "no sections"
     return (
         f'<div class="cb-muted">{_text(document.path)}{_DOT}{_count(passages, "passage")}'
-        f"{_DOT}{sections}</div>"
+        f"{_DOT}{sections}{_upload_html(document.doc_id, uploads)}</div>"
     )
 
 
-def document_header_html(document: Document, passages: int) -> str:
-    """Return a document's title, file and metadata as HTML."""
+def document_header_html(document: Document, passages: int, uploads: Mapping[str, str] | None = None) -> str:
+    """Return a document's title, file and metadata as HTML, marked when added in the browser."""
     details = [
         _text(document.path),
         _count(sum(1 for s in document.sections if _titled(s, document)), "section"),
@@ -478,7 +511,10 @@ def document_header_html(document: Document, passages: int) -> str:
         _count(len(document.references), "reference"),
     ]
     details += [f"{_text(key)}: {_text(value)}" for key, value in document.metadata if key != "title"]
-    return f'<div><h2>{_text(document.title)}</h2><p class="cb-muted">{_DOT.join(details)}</p></div>'
+    return (
+        f"<div><h2>{_text(document.title)}</h2>"
+        f'<p class="cb-muted">{_DOT.join(details)}</p>{_upload_html(document.doc_id, uploads)}</div>'
+    )
 
 
 def _section_text(document: Document, start: int, end: int, passage: Passage | None) -> str:
@@ -543,8 +579,9 @@ def _markdown_lines(text: str, prefix: str = "") -> list[str]:
     return [prefix + escape_markdown(line) for line in text.split("\n")]
 
 
-def answer_to_markdown(answer: Answer) -> str:
-    """Return an answer as escaped Markdown: block quotes, where they come from, references."""
+def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None) -> str:
+    """Return an answer as escaped Markdown: block quotes, where they come from, references
+    (`uploads`: see `answer_to_html`)."""
     lines: list[str] = []
     for note in understood_notes(answer):
         lines += _markdown_lines(note, "*") + [""]
@@ -565,7 +602,8 @@ def answer_to_markdown(answer: Answer) -> str:
         body = _markdown_lines(f"\u201c{quote.text}\u201d {label}".rstrip(), "> ")
         lines += [line + "  " for line in body[:-1]] + body[-1:]
         lines += [
-            f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}",
+            f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}"
+            f"{escape_markdown(_upload_text(quote.doc_id, uploads))}",
             "",
         ]
     note = ignored_note(answer)
@@ -584,12 +622,33 @@ def answer_to_markdown(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
-def conversation_to_markdown(conversation: Conversation, corpus: str = "") -> str:
+def conversation_to_markdown(
+    conversation: Conversation, corpus: str = "", uploads: Mapping[str, str] | None = None
+) -> str:
     """Return a conversation as a Markdown file: each question, its quotes and references."""
     lines = ["# citebot conversation", ""]
     if corpus:
         lines += [f"Documents: {escape_markdown(corpus)}", ""]
     lines += [f"*{NOT_ADVICE}*", ""]
     for number, turn in enumerate(conversation.turns, start=1):
-        lines += [f"## {number}. {escape_markdown(turn.question)}", "", answer_to_markdown(turn.answer), ""]
+        lines += [
+            f"## {number}. {escape_markdown(turn.question)}",
+            "",
+            answer_to_markdown(turn.answer, uploads),
+            "",
+        ]
     return "\n".join(lines)
+
+
+def changes_to_html(changes: Sequence[tuple[Change, str]]) -> str:
+    """Return the change log's latest lines as an HTML list: when, what, which file, by whom."""
+    items = []
+    for change, state in changes:
+        what = change.action.capitalize()
+        title = f" \u201c{_text(change.title)}\u201d" if change.title else ""
+        now = f'{_DOT}<span class="cb-muted">{_text(state)}</span>' if state else ""
+        items.append(
+            f"<li>{_text(change.time.replace('T', ' ').replace('+00:00', ' UTC'))}: {what} "
+            f"{_text(change.path)}{title} by {_text(change.who)}{now}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else ""

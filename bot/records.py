@@ -230,3 +230,18 @@ class Corpus:
     documents: tuple[Document, ...]
     problems: tuple[Problem, ...] = ()
     synonyms: tuple[tuple[str, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One line of a corpus folder's change log (`bot.changes`): a file added or removed."""
+
+    action: str
+    path: str
+    sha256: str
+    size: int
+    who: str
+    time: str
+    title: str = ""
+    # Where a removed file was kept, relative to the cache folder.
+    kept_as: str = ""

@@ -1,4 +1,4 @@
-"""Everything citebot writes to disk: the index cache and uploaded documents, always atomically.
+"""The index cache on disk, and `write_atomic`, by which citebot writes every file it writes.
 
 The cache is one file, never pickle: JSON header and manifest lines, then raw arrays that are
 memory-mapped when loaded (see "the index cache" below). A cache that fails any check is
@@ -7,7 +7,6 @@ reported and rebuilt, never trusted.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import glob
 import hashlib
@@ -16,8 +15,6 @@ import mmap
 import os
 import tempfile
 import time
-import unicodedata
-import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,10 +26,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from bot.config import Settings
-from bot.errors import UploadError
 from bot.index import IndexState
 from bot.query import Lexicon
-from bot.read import DOCUMENT_SUFFIXES, MAX_FILE_BYTES, SYNONYMS_FILE, parse_document, read_folder
 from bot.records import Corpus, Passage, Problem
 from bot.table import (
     DocumentColumns,
@@ -468,109 +463,3 @@ def load_cache(path: Path, fingerprint_value: str) -> tuple[Cached | None, Probl
             return None, Problem(str(path), None, f"index cache is damaged ({err}); rebuilt")
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as err:
             return None, Problem(str(path), None, f"index cache is unreadable ({err}); rebuilt")
-
-
-# --- uploaded documents -------------------------------------------------------------------
-
-# Names Windows reserves in any folder; a corpus may be copied there.
-_RESERVED_NAMES = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{n}" for n in range(10)] + [f"lpt{n}" for n in range(10)]
-)
-_MAX_NAME_BYTES = 255
-_EXISTS = "a file of this name is already in the corpus; rename the file to add it"
-
-
-def _check_upload_name(name: str) -> None:
-    if not name or not name.strip():
-        raise UploadError(name, "the file has no name")
-    if "\0" in name:
-        raise UploadError(name.replace("\0", "\\0"), "a file name cannot hold a NUL byte")
-    if "/" in name or "\\" in name or name in (".", "..") or Path(name).is_absolute():
-        raise UploadError(name, "a file name cannot hold folder parts; upload the file itself")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
-        raise UploadError(name, "a file name cannot hold control characters")
-    if name != name.strip():
-        raise UploadError(name, "a file name cannot start or end with a space")
-    if name.startswith("."):
-        raise UploadError(name, "hidden file names (starting with '.') are not read as documents")
-    if ":" in name:
-        raise UploadError(name, "a file name cannot hold ':'")
-    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
-        raise UploadError(name, f"a file name can be at most {_MAX_NAME_BYTES} bytes long")
-    stem = name.split(".", 1)[0].rstrip(" ").lower()
-    if stem in _RESERVED_NAMES or name.lower() == SYNONYMS_FILE:
-        raise UploadError(name, "this file name is reserved; rename the file")
-    if not name.lower().endswith(DOCUMENT_SUFFIXES):
-        raise UploadError(name, f"only {', '.join(DOCUMENT_SUFFIXES)} files can be added")
-
-
-def _check_upload_text(name: str, data: bytes) -> str:
-    if len(data) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        raise UploadError(name, f"file of {len(data)} bytes is over the {limit} MiB limit")
-    if not data.strip():
-        raise UploadError(name, "the file is empty")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UploadError(name, "not UTF-8 (UTF-16 text); save the file as UTF-8")
-    if b"\0" in data:
-        raise UploadError(name, "binary file (holds NUL bytes), not a text document")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise UploadError(
-            f"{name}:{line}", f"not UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8"
-        ) from err
-
-
-def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
-    """Add an uploaded document to a corpus folder, never replacing a file, and return its path.
-
-    The text must be UTF-8, within the size limit, and read as a document whose id no other
-    document of the folder uses (two documents with one id would stop the corpus loading).
-
-    Raises:
-        UploadError: the name, the content or the folder is not acceptable; nothing is written.
-    """
-    _check_upload_name(name)
-    if not corpus_dir.is_dir():
-        raise UploadError(name, f"the corpus {corpus_dir} is not a folder; documents cannot be added to it")
-    text = _check_upload_text(name, data)
-    document, _ = parse_document(text, name)
-    if not any(document.text[s.start : s.end].strip() for s in document.sections):
-        raise UploadError(name, "no text outside headings and references")
-    target = corpus_dir / name
-    taken = {p.name.lower() for p in corpus_dir.iterdir()}
-    if os.path.lexists(target) or name.lower() in taken:
-        raise UploadError(name, _EXISTS)
-    for other in read_folder(corpus_dir).documents:
-        if other.doc_id == document.doc_id:
-            raise UploadError(
-                name,
-                f"document id {document.doc_id!r} is already used by {other.path} "
-                "(rename the file, or give it another 'id:' in its front matter)",
-            )
-    # Write under a hidden name (the reader skips it), then link it into place: `os.link`
-    # fails when the name was taken meanwhile, so a file is never replaced.
-    staging = corpus_dir / f".upload-{uuid.uuid4().hex}{Path(name).suffix}"
-    write_atomic(staging, data)
-    try:
-        _publish(staging, target)
-    except FileExistsError as err:
-        raise UploadError(name, _EXISTS) from err
-    finally:
-        staging.unlink(missing_ok=True)
-    return target
-
-
-def _publish(staging: Path, target: Path) -> None:
-    try:
-        os.link(staging, target)
-    except FileExistsError:
-        raise
-    except OSError:
-        # No hard links on this file system (FAT, some network shares): rename instead, which
-        # refuses to replace on Windows; elsewhere the check just made is the guard.
-        if os.path.lexists(target):
-            raise FileExistsError(str(target)) from None
-        os.rename(staging, target)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nltk
@@ -89,3 +91,19 @@ def small_bot(small_corpus: Path):
     from bot import load
 
     return load(small_corpus, use_cache=False)
+
+
+@pytest.fixture(autouse=True)
+def served_on_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pages driven in-process (AppTest) run as served by `make run`: on the loopback address,
+    with no key set. Tests of other rules set the address and variables again."""
+    for variable in ("CITEBOT_ADMIN_KEY", "CITEBOT_READ_ONLY", "CITEBOT_REQUIRE_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    config = sys.modules.get("streamlit.config")
+    if config is not None:
+        previous = config.get_option("server.address")
+        config.set_option("server.address", "localhost")
+        yield
+        config.set_option("server.address", previous)
+    else:
+        yield

@@ -153,7 +153,7 @@ def test_upload_adds_a_document_that_can_be_asked_at_once(monkeypatch, tmp_path)
     folder = write_documents(tmp_path / "corpus")
     at = upload(open_page(monkeypatch, folder), "rhubarb.md", NEW_DOCUMENT)
     assert "Added \u201cRhubarb compost\u201d (1 passages)" in at.success[0].value
-    assert (folder / "rhubarb.md").read_bytes() == NEW_DOCUMENT
+    assert (folder / "uploads" / "rhubarb.md").read_bytes() == NEW_DOCUMENT
     assert present.escape_markdown("Rhubarb compost") in listed(at)
     at.switch_page("app.py").run()
     at.chat_input[0].set_value("How long do rhubarb leaves take to compost?").run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from common import DOCUMENTS_PAGE, bot_or_stop, corpus_path, use_style
+from common import DOCUMENTS_PAGE, bot_or_stop, corpus_path, upload_notes, use_style, visible
 
 from bot import pipeline, present
 from bot.config import Settings
@@ -27,7 +27,8 @@ def choose(choice: str) -> None:
 
 
 def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: int, last: bool) -> None:
-    st.html(present.answer_to_html(answer))
+    uploads = upload_notes(bot)
+    st.html(present.answer_to_html(answer, uploads))
     if last and answer.choices:
         for place, choice in enumerate(answer.choices):
             st.button(
@@ -44,7 +45,7 @@ def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: in
         for hit in hits:
             passage = hit.passage
             document = bot.documents.get(passage.doc_id)
-            st.html(present.hit_to_html(hit, answer.quotes, document, show_scores))
+            st.html(present.hit_to_html(hit, answer.quotes, document, show_scores, uploads))
             st.page_link(
                 DOCUMENTS_PAGE,
                 label="open in document",
@@ -61,13 +62,13 @@ def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
     """
     with st.sidebar:
         st.header("Corpus")
-        st.caption(present.escape_markdown(corpus_path()))
+        st.caption(present.escape_markdown(Path(corpus_path()).resolve().name))
         st.markdown(f"**{len(bot.corpus.documents)}** documents \u00b7 **{len(bot.passages)}** passages")
         source = "read from the index cache" if bot.from_cache else "built now"
         st.caption(f"Indexed {present.escape_markdown(bot.built_at)} ({source})")
         if bot.problems:
             with st.expander(f"Loading warnings ({len(bot.problems)})", icon=":material/warning:"):
-                st.html(present.problems_to_html(bot.problems))
+                st.html(visible(present.problems_to_html(bot.problems)))
         st.header("Settings")
         # The values live under keys of their own: Streamlit forgets a widget's value while
         # another page is shown.
@@ -111,7 +112,7 @@ def show(question: str | None) -> None:
     with st.sidebar:
         st.download_button(
             "Download the conversation",
-            data=present.conversation_to_markdown(conversation, Path(corpus_path()).name),
+            data=present.conversation_to_markdown(conversation, Path(corpus_path()).name, upload_notes(bot)),
             file_name="citebot-conversation.md",
             mime="text/markdown",
             icon=":material/download:",

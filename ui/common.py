@@ -6,16 +6,20 @@ folder changes its fingerprint, which loads a new one on the next run.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import streamlit as st
 
-from bot import pipeline, present, store
+from bot import access, changes, pipeline, present, store
 from bot.cli import default_corpus
 from bot.config import Settings
-from bot.errors import CitebotError
+from bot.errors import CitebotError, SettingsError
 from bot.records import Document, Passage
 from bot.table import PassageTable
 
@@ -47,8 +51,121 @@ def bot_or_stop(settings: Settings | None = None) -> pipeline.Bot:
     try:
         return current_bot(settings)
     except CitebotError as error:
-        st.error(present.escape_markdown(str(error)))
+        st.error(present.escape_markdown(visible(str(error))))
         st.stop()
+
+
+def visible(text: str) -> str:
+    """Return text with the server's folders left out: the corpus folder goes by its name."""
+    path = Path(corpus_path())
+    for folder in sorted({str(path.resolve()), str(path.absolute())}, key=len, reverse=True):
+        if folder != os.sep:
+            text = text.replace(folder, path.resolve().name)
+    return text
+
+
+def upload_notes(bot: pipeline.Bot) -> dict[str, str]:
+    """Return the "added in the browser on ..." words of each uploaded document, by id."""
+    return _upload_notes(bot.fingerprint, corpus_folder(), bot.corpus.documents)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _upload_notes(fingerprint: str, folder: Path | None, _documents: Iterable[Document]) -> dict[str, str]:
+    # The fingerprint changes with every upload and removal, and so with the log.
+    return changes.upload_notes(folder, _documents)
+
+
+# --- who may change the corpus --------------------------------------------------------------
+
+SIGN_IN_ATTEMPTS = 5
+SIGN_IN_PAUSE_SECONDS = 60
+
+
+def server_access() -> access.Access:
+    """Return this server's write rule (see `bot.access`): from the address it listens on, the
+    environment and Streamlit's secrets. A badly written key turns writes off, saying why."""
+    try:
+        return access.decide(st.get_option("server.address"), os.environ, _secret_keys())
+    except SettingsError as error:
+        return access.Access(access.Writes.OFF, f"the access keys are badly written ({error})")
+
+
+def _secret_keys() -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in st.secrets.get("admin_keys", {}).items()}
+    except (FileNotFoundError, KeyError, AttributeError):  # no secrets file
+        return {}
+    except Exception as error:  # Streamlit's own error for an unreadable secrets file
+        if type(error).__name__.startswith("StreamlitSecret"):
+            return {}
+        raise
+
+
+def writer(purpose: str) -> str | None:
+    """Return the name a change made now is logged under, or None when this visitor may not
+    make changes (then say why, offering to sign in with a key where one would do)."""
+    rule = server_access()
+    if rule.writes is access.Writes.OPEN:
+        return access.LOCAL_NAME
+    if rule.writes is access.Writes.OFF:
+        st.info(f"To {purpose}: not possible here, {rule.reason}.")
+        return None
+    name = st.session_state.get("signed_in_as")
+    if name:
+        return name
+    st.info(f"To {purpose}, sign in: {rule.reason}.")
+    attempts = st.session_state.setdefault("sign_in_failures", [])
+    now = time.monotonic()
+    attempts[:] = [t for t in attempts if now - t < SIGN_IN_PAUSE_SECONDS]
+    with st.form(f"sign-in-{purpose}", border=False):
+        given = st.text_input("Access key", type="password", key=f"access-key-{purpose}")
+        submitted = st.form_submit_button("Sign in", icon=":material/key:")
+    if not submitted:
+        return None
+    if len(attempts) >= SIGN_IN_ATTEMPTS:
+        st.error(f"Too many wrong keys; try again in a minute (after {SIGN_IN_ATTEMPTS} wrong keys).")
+        return None
+    name = rule.holder(given)
+    if name is None:
+        attempts.append(now)
+        st.error("That is not an access key of this server.")
+        return None
+    st.session_state.signed_in_as = name
+    st.rerun()
+    return name
+
+
+# --- one evaluation at a time ---------------------------------------------------------------
+
+
+class JobQueue:
+    """Runs one job at a time for the whole server; the others wait their turn, in order."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+        self._count = threading.Lock()
+        self.queued = 0
+
+    @contextlib.contextmanager
+    def turn(self, waiting: Callable[[int], None]) -> Iterator[None]:
+        """Hold the server's turn for one job; first call waiting(n) when n jobs are ahead."""
+        with self._count:
+            ahead = self.queued
+            self.queued += 1
+        try:
+            if ahead:
+                waiting(ahead)
+            with self._turn:
+                yield
+        finally:
+            with self._count:
+                self.queued -= 1
+
+
+@st.cache_resource
+def evaluation_queue() -> JobQueue:
+    """Return the server's one queue of evaluation runs, shared by every session."""
+    return JobQueue()
 
 
 def use_style() -> None:

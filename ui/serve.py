@@ -10,15 +10,25 @@ them when the browser connects. The chat page sends its chat box before it waits
 
     python -m ui.serve [--server.port 8501] [--server.address localhost] [Streamlit options...]
 
-The options are those of `streamlit run`. Unless given again, the server is headless (it opens
-no browser), sends no usage statistics and watches no files (the pages do not change while they
-are served; a change in the corpus is found by its fingerprint on the next question).
+The options are those of `streamlit run`, plus `--read-only` (no document can be added or
+removed and no evaluation run started from the browser) and `--require-key` (writes need an
+access key even on loopback, as behind a reverse proxy): see `bot.access`. Unless given again,
+the server
+- is headless (it opens no browser), sends no usage statistics and watches no files (the pages
+  do not change while they are served; a change in the corpus is found by its fingerprint);
+- shows visitors no developer menu ("Clear cache", "Rerun", "Deploy") and no error details
+  (tracebacks name the server's folders);
+- takes uploads of at most UPLOAD_MIB and messages of at most MESSAGE_MIB, whoever sends them;
+- accepts websocket connections only for the host names it can be reached by (against DNS
+  rebinding), and never asks an outside service for its own address.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import sys
 import threading
 import time
@@ -26,6 +36,10 @@ from pathlib import Path
 
 UI = Path(__file__).resolve().parent
 APP = UI / "app.py"
+# The largest document the reader takes is 5 MiB (`bot.read.MAX_FILE_BYTES`); a page showing
+# it whole, escaped, stays well under the message limit.
+UPLOAD_MIB = 5
+MESSAGE_MIB = 32
 DEFAULT_OPTIONS = (
     "--server.headless",
     "true",
@@ -33,7 +47,20 @@ DEFAULT_OPTIONS = (
     "false",
     "--server.fileWatcherType",
     "none",
+    "--client.toolbarMode",
+    "minimal",
+    "--client.showErrorDetails",
+    "none",
+    "--server.maxUploadSize",
+    str(UPLOAD_MIB),
+    "--server.maxMessageSize",
+    str(MESSAGE_MIB),
+    "--server.enableXsrfProtection",
+    "true",
 )
+# Switches of our own, taken out before Streamlit reads the rest, and the variable each sets.
+SWITCHES = {"--read-only": "CITEBOT_READ_ONLY", "--require-key": "CITEBOT_REQUIRE_KEY"}
+_WILDCARDS = frozenset(["", "0.0.0.0", "::"])
 WARM_UP_THREAD = "citebot-warm-up"
 # The warm-up waits for the server at most this long, then loads anyway.
 SERVER_WAIT_SECONDS = 30.0
@@ -95,9 +122,50 @@ def _warm_up_when_served() -> None:
         sys.setswitchinterval(switch_interval)
 
 
+def _option(argv: list[str], name: str) -> str | None:
+    """Return the value given to a Streamlit option (`--name value` or `--name=value`)."""
+    for number, arg in enumerate(argv):
+        if arg == name and number + 1 < len(argv):
+            return argv[number + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def allowed_hosts(address: str | None) -> list[str]:
+    """Return the host names a server on this address is reached by: loopback names, and the
+    address itself or, on every interface, this machine's names."""
+    hosts = ["localhost", "127.0.0.1", "::1"]
+    if address and address not in _WILDCARDS:
+        hosts.append(address.strip("[]"))
+    else:
+        hosts += [socket.gethostname(), socket.getfqdn()]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
 def streamlit_args(argv: list[str]) -> list[str]:
     """Return the arguments of `streamlit` that serve the chat with these options."""
-    return ["run", str(APP), *DEFAULT_OPTIONS, *argv]
+    extra: list[str] = []
+    address = _option(argv, "--server.address")
+    if _option(argv, "--server.allowedHosts") is None:
+        for host in allowed_hosts(address):
+            extra += ["--server.allowedHosts", host]
+    if _option(argv, "--browser.serverAddress") is None and (address is None or address in _WILDCARDS):
+        # Named, the address is printed as it is; unnamed, Streamlit looks up this machine's
+        # outside address on a public service to print it.
+        extra += ["--browser.serverAddress", "localhost"]
+    return ["run", str(APP), *DEFAULT_OPTIONS, *extra, *argv]
+
+
+def take_switches(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """Set the variables of our own switches in environ and return the other arguments."""
+    rest = []
+    for arg in argv:
+        if arg in SWITCHES:
+            environ[SWITCHES[arg]] = "1"
+        else:
+            rest.append(arg)
+    return rest
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +174,21 @@ def main(argv: list[str] | None = None) -> None:
 
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_WarmUpWarnings())
     threading.Thread(target=_warm_up_when_served, name=WARM_UP_THREAD, daemon=True).start()
-    cli.main(streamlit_args(sys.argv[1:] if argv is None else argv), prog_name="streamlit")
+    argv = take_switches(sys.argv[1:] if argv is None else argv, os.environ)
+    no_outside_lookup()
+    cli.main(streamlit_args(argv), prog_name="streamlit")
+
+
+def no_outside_lookup() -> None:
+    """Keep Streamlit from asking a public service for this machine's outside address.
+
+    It does so to print the address at start (avoided by naming it, see `streamlit_args`) and
+    to judge a websocket whose origin is another site; the address never counts as an allowed
+    origin here, so the answer is taken to be "unknown".
+    """
+    from streamlit import net_util
+
+    net_util.get_external_ip = lambda: None
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""The documents: a list with a filter, one document read by section, and uploads.
+"""The documents: a list with a filter, one document read by section, uploads, removals and
+the latest changes.
+
+Uploading and removing are writes: `common.writer` says who may make them (see `bot.access`).
 
 `?doc=<id>&passage=<passage id>` opens a document at a passage, marked and scrolled into view:
 the chat's "open in document" links here, and the address can be shared.
@@ -6,24 +9,31 @@ the chat's "open in document" links here, and the address can be shared.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from common import (
     DOCUMENTS_PAGE,
     bot_or_stop,
     corpus_folder,
-    corpus_path,
     filter_documents,
     find_passage,
     passage_count,
     passage_counts,
+    upload_notes,
     use_style,
+    writer,
 )
 
-from bot import pipeline, present, store
+from bot import changes, pipeline, present
 from bot.errors import UploadError
 from bot.read import DOCUMENT_SUFFIXES, MAX_FILE_BYTES
 
 MIB = 1024 * 1024
+# Uploads one session may make in UPLOAD_WINDOW_SECONDS.
+UPLOADS_PER_WINDOW = 10
+UPLOAD_WINDOW_SECONDS = 600
+RECENT_CHANGES = 20
 
 
 def all_documents() -> None:
@@ -49,16 +59,44 @@ def show_document(bot: pipeline.Bot, doc_id: str, passage_id: str | None) -> Non
             "(the corpus may have changed); showing the whole document."
         )
         passage = None
-    st.html(present.document_header_html(document, passage_count(bot, document.doc_id)))
+    notes = upload_notes(bot)
+    st.html(present.document_header_html(document, passage_count(bot, document.doc_id), notes))
     st.html(present.document_to_html(document, passage))
     if passage:
         st.html(present.scroll_script(passage.passage_id), unsafe_allow_javascript=True)
+    folder = corpus_folder()
+    if folder is not None:
+        with st.expander("Remove this document", icon=":material/delete:"):
+            remove_form(folder, document.path, f"doc-{document.doc_id}")
+
+
+def remove_form(folder, rel: str, key: str) -> None:
+    """A button that takes one file out of the corpus (kept in the cache folder, logged)."""
+    who = writer("remove documents")
+    if who is None:
+        return
+    st.caption(
+        "The file is moved out of the corpus into its cache folder, not deleted, and the change is logged."
+    )
+    if not st.button(f"Remove {present.escape_markdown(rel)}", key=f"remove-{key}", icon=":material/delete:"):
+        return
+    try:
+        change = changes.remove_file(folder, rel, who)
+    except UploadError as error:
+        st.error(f"Not removed: {present.escape_markdown(str(error))}")
+        return
+    st.success(
+        f"Removed {present.escape_markdown(change.path)}; it is kept as {present.escape_markdown(change.kept_as)}."
+    )
 
 
 def add_document() -> None:
     folder = corpus_folder()
     if folder is None:
         st.info("The corpus is a single file; documents can be added only to a corpus folder.")
+        return
+    who = writer("add documents")
+    if who is None:
         return
     limit = MAX_FILE_BYTES // MIB
     with st.form("upload", clear_on_submit=True, border=False):
@@ -67,22 +105,36 @@ def add_document() -> None:
             type=[suffix.lstrip(".") for suffix in DOCUMENT_SUFFIXES],
             max_upload_size=limit,
         )
+        same_title = st.checkbox(
+            "It may have the title of a document already in the corpus",
+            help="Off, a document whose title another document has is refused: readers could take it for that one.",
+        )
         submitted = st.form_submit_button("Add to the corpus", icon=":material/upload_file:")
+    st.caption(
+        f"Added documents are saved under {changes.UPLOADS_FOLDER}/, logged, and marked wherever they are quoted."
+    )
     if not submitted:
         return
     if upload is None:
         st.warning("Choose a file first.")
         return
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get("upload_times", []) if now - t < UPLOAD_WINDOW_SECONDS]
+    if len(recent) >= UPLOADS_PER_WINDOW:
+        st.error(f"Not added: at most {UPLOADS_PER_WINDOW} uploads in {UPLOAD_WINDOW_SECONDS // 60} minutes.")
+        return
+    st.session_state.upload_times = [*recent, now]
     try:
-        path = store.save_upload(folder, upload.name, upload.getvalue())
+        path = changes.save_upload(folder, upload.name, upload.getvalue(), who, same_title)
     except UploadError as error:
         st.error(f"Not added: {present.escape_markdown(str(error))}")
         return
+    rel = path.relative_to(folder).as_posix()
     # Loading now builds the new index, so the next question already searches the new document.
     bot = bot_or_stop()
-    added = next((d for d in bot.corpus.documents if d.path == path.name), None)
+    added = next((d for d in bot.corpus.documents if d.path == rel), None)
     if added is None:
-        st.warning(f"Saved {present.escape_markdown(path.name)}, but it could not be read as a document.")
+        st.warning(f"Saved {present.escape_markdown(rel)}, but it could not be read as a document.")
         return
     st.success(
         f"Added \u201c{present.escape_markdown(added.title)}\u201d "
@@ -91,17 +143,36 @@ def add_document() -> None:
     st.page_link(DOCUMENTS_PAGE, label="Read it", query_params=present.document_query(added.doc_id))
 
 
+def show_changes(bot: pipeline.Bot) -> None:
+    folder = corpus_folder()
+    if folder is None:
+        return
+    shown = changes.recent_changes(folder, RECENT_CHANGES)
+    with st.expander(f"Recent changes ({len(shown)})", icon=":material/history:"):
+        if not shown:
+            st.caption("No document has been added or removed in the browser.")
+        else:
+            st.html(present.changes_to_html(shown))
+        broken = sorted(
+            {p.path for p in bot.problems if (folder / p.path).is_file() or (folder / p.path).is_symlink()}
+        )
+        if broken:
+            st.markdown("**Files with loading warnings**")
+            for number, rel in enumerate(broken):
+                remove_form(folder, rel, f"problem-{number}")
+
+
 def show_list(bot: pipeline.Bot) -> None:
     st.title("Documents")
-    st.caption(
-        f"{len(bot.corpus.documents)} documents, {len(bot.passages)} passages, "
-        f"in {present.escape_markdown(corpus_path())}"
-    )
+    folder = corpus_folder()
+    where = f", in {present.escape_markdown(folder.resolve().name)}" if folder else ""
+    st.caption(f"{len(bot.corpus.documents)} documents, {len(bot.passages)} passages{where}")
     text = st.text_input("Filter", placeholder="Words of a title, a section or a file name")
     shown = filter_documents(bot.corpus.documents, text)
     if not shown:
         st.info("No document matches the filter.")
     counts = passage_counts(bot)
+    notes = upload_notes(bot)
     for document in shown:
         st.page_link(
             DOCUMENTS_PAGE,
@@ -109,7 +180,7 @@ def show_list(bot: pipeline.Bot) -> None:
             icon=":material/description:",
             query_params=present.document_query(document.doc_id),
         )
-        st.html(present.document_summary_html(document, counts[document.doc_id]))
+        st.html(present.document_summary_html(document, counts[document.doc_id], notes))
 
 
 st.set_page_config(page_title="citebot \u00b7 Documents")
@@ -120,4 +191,6 @@ if doc_id:
 else:
     with st.expander("Add a document", icon=":material/upload_file:"):
         add_document()
-    show_list(bot_or_stop())
+    bot = bot_or_stop()
+    show_changes(bot)
+    show_list(bot)

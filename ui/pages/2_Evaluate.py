@@ -1,6 +1,10 @@
 """Evaluate: run test questions under several settings and the baseline, see the measures side by
 side, and open any question to read what was retrieved and quoted.
 
+Runs are writes (see `bot.access`): they cost every session time, so `common.writer` says who
+may start them; a run holds at most MAX_SETTINGS settings and MAX_TURNS turns, and the server
+runs one at a time, in the order asked.
+
 The page only arranges widgets: `bot.evaluate` runs and measures, `bot.report` shapes the rows,
 `bot.present` builds the HTML of answers and passages from escaped text.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from common import corpus_path, use_style
+from common import corpus_path, evaluation_queue, use_style, writer
 
 from bot import evaluate, present, read_corpus, report
 from bot.config import Settings
@@ -19,6 +23,10 @@ from bot.errors import CitebotError
 SHIPPED = "Shipped with the corpus"
 UPLOADED = "Upload a file"
 DEFAULT_COMPARE = ["variant=okapi", "passage_words=200", "stemmer=none"]
+# Settings compared in one run (each builds an index), besides the defaults and the baseline.
+MAX_SETTINGS = 6
+MAX_TURNS = 2000
+QUESTIONS_FILE_MIB = 2
 
 
 def run(cases: evaluate.CaseSet, specs: list[str], k: int) -> evaluate.Report:
@@ -119,7 +127,10 @@ source = st.radio("Test questions", [SHIPPED, UPLOADED], horizontal=True, key="e
 uploaded = None
 if source == UPLOADED:
     uploaded = st.file_uploader(
-        "Questions file (JSON Lines, see the README)", type=["jsonl"], key="eval_upload"
+        f"Questions file (JSON Lines, see the README), at most {QUESTIONS_FILE_MIB} MiB",
+        type=["jsonl"],
+        key="eval_upload",
+        max_upload_size=QUESTIONS_FILE_MIB,
     )
 specs = st.multiselect(
     "Compare the defaults with",
@@ -136,14 +147,30 @@ more = st.text_input(
 )
 k = st.number_input("Cutoff k", min_value=1, max_value=100, value=10, key="eval_k")
 
-if st.button("Run", type="primary", icon=":material/play_arrow:", key="eval_run"):
+
+def waiting(ahead: int) -> None:
+    st.info(f"{ahead} evaluation run{'s' if ahead > 1 else ''} ahead of yours; it starts when they end.")
+
+
+def start(cases: evaluate.CaseSet, chosen: list[str], k: int) -> None:
+    turns = cases.turn_count
+    if len(chosen) > MAX_SETTINGS:
+        st.error(f"Not run: {len(chosen)} settings; a run compares at most {MAX_SETTINGS} with the defaults.")
+    elif turns > MAX_TURNS:
+        st.error(f"Not run: {turns} turns; a run in the browser takes at most {MAX_TURNS} (use `bot eval`).")
+    else:
+        with evaluation_queue().turn(waiting):
+            st.session_state.eval_report = run(cases, chosen, k)
+
+
+who = writer("run evaluations")
+if who is not None and st.button("Run", type="primary", icon=":material/play_arrow:", key="eval_run"):
     try:
         cases = read_cases(source, uploaded)
         if cases is None:
             st.warning("Upload a questions file first.")
         else:
-            extra = [spec.strip() for spec in more.split(";") if spec.strip()]
-            st.session_state.eval_report = run(cases, specs + extra, int(k))
+            start(cases, specs + [spec.strip() for spec in more.split(";") if spec.strip()], int(k))
     except CitebotError as error:
         st.session_state.pop("eval_report", None)
         st.error(present.escape_markdown(str(error)))
