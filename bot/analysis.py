@@ -10,6 +10,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import chain
@@ -355,26 +356,61 @@ def _sentence_splitter() -> _SentenceSplitter:
     return _SentenceSplitter(parameters)
 
 
-def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Yield the (start, end) of each sentence of text, surrounding white space excluded."""
+# Punkt reads a text this long or shorter; a longer one (a paragraph of megabytes, which no real
+# document has) is split at every ".", "?" or "!" before white space, as when Punkt gives up.
+MAX_SPLIT_CHARS = 100_000
+_SIMPLE_END = re.compile(r"[.?!](?=\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSplit:
+    """The sentences of a text, as (start, end) spans without their outer white space, and
+    whether Punkt found them (False: split simply, the text being too long or Punkt timing out)."""
+
+    spans: tuple[tuple[int, int], ...]
+    by_punkt: bool = True
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    chunk = text[start:end]
+    left = len(chunk) - len(chunk.lstrip())
+    right = len(chunk.rstrip())
+    return (start + left, start + right) if right > left else None
+
+
+def _simple_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Split at each sentence mark that white space follows: linear on any text."""
+    spans = []
+    start = 0
+    for mark in _SIMPLE_END.finditer(text):
+        spans.append(_trimmed(text, start, mark.end()))
+        start = mark.end()
+    spans.append(_trimmed(text, start, len(text)))
+    return tuple(span for span in spans if span)
+
+
+def split_sentences(text: str) -> SentenceSplit:
+    """Return the sentences of text, as Punkt finds them when it can."""
     if "." not in text and "?" not in text and "!" not in text:
         # No candidate boundary: Punkt would give the whole text.
-        left = len(text) - len(text.lstrip())
-        right = len(text.rstrip())
-        if right > left:
-            yield left, right
-        return
+        whole = _trimmed(text, 0, len(text))
+        return SentenceSplit((whole,) if whole else ())
+    if len(text) > MAX_SPLIT_CHARS:
+        return SentenceSplit(_simple_spans(text), by_punkt=False)
     splitter = _sentence_splitter()
     spans = splitter.plain_spans(text)
     if spans is not None:
-        yield from spans
-        return
-    for start, end in splitter.span_tokenize(text):
-        chunk = text[start:end]
-        left = len(chunk) - len(chunk.lstrip())
-        right = len(chunk.rstrip())
-        if right > left:
-            yield start + left, start + right
+        return SentenceSplit(tuple(spans))
+    try:
+        found = [_trimmed(text, start, end) for start, end in splitter.span_tokenize(text)]
+    except TimeoutError:  # NLTK's guard on its own patterns
+        return SentenceSplit(_simple_spans(text), by_punkt=False)
+    return SentenceSplit(tuple(span for span in found if span))
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) of each sentence of text, surrounding white space excluded."""
+    yield from split_sentences(text).spans
 
 
 _SPACE = re.compile(r"\s+")

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from bot.analysis import sentence_spans
+from bot.analysis import MAX_SPLIT_CHARS, split_sentences
 from bot.config import Settings
 from bot.read import BULLET, split_markers
 from bot.records import Document, Passage, Problem, Section, Sentence
@@ -109,15 +109,31 @@ SentenceSpan = tuple[int, int, int, tuple[str, ...]]
 
 
 def sentences_of(
-    document: Document, section: Section, known: frozenset[str], boilerplate: frozenset[str] = frozenset()
+    document: Document,
+    section: Section,
+    known: frozenset[str],
+    boilerplate: frozenset[str] = frozenset(),
+    problems: list[Problem] | None = None,
 ) -> list[SentenceSpan]:
     """Return the section's sentences; `known` holds the markers of the document's references,
-    `boilerplate` the lines left out (see `find_boilerplate`)."""
+    `boilerplate` the lines left out (see `find_boilerplate`). A paragraph that had to be split
+    simply is reported in `problems`."""
     text = document.text
     result: list[SentenceSpan] = []
     for unit_start, unit_end in _units(text, section, boilerplate):
         unit: list[SentenceSpan] = []
-        for rel_start, rel_end in sentence_spans(text[unit_start:unit_end]):
+        split = split_sentences(text[unit_start:unit_end])
+        if not split.by_punkt and problems is not None:
+            problems.append(
+                Problem(
+                    document.path,
+                    None,
+                    f"a paragraph of {unit_end - unit_start:,} characters in {section.heading[:60]!r} "
+                    f"(over {MAX_SPLIT_CHARS:,}, or too hard for the sentence splitter) "
+                    "was split at every full stop",
+                )
+            )
+        for rel_start, rel_end in split.spans:
             for start, end in _cut_long(unit_start + rel_start, unit_start + rel_end, text):
                 length, markers = split_markers(text[start:end], known)
                 if length == 0 and unit:
@@ -146,7 +162,10 @@ def _fits(text: str, sentences: list[SentenceSpan], words: int) -> bool:
 
 
 def passage_sentences(
-    document: Document, settings: Settings, boilerplate: frozenset[str] = frozenset()
+    document: Document,
+    settings: Settings,
+    boilerplate: frozenset[str] = frozenset(),
+    problems: list[Problem] | None = None,
 ) -> Iterator[tuple[str, list[SentenceSpan]]]:
     """Yield each passage of a document, in order, as its section's heading and its sentences.
 
@@ -157,7 +176,7 @@ def passage_sentences(
     text = document.text
     known = frozenset(r.marker for r in document.references)
     for section in document.sections:
-        sentences = sentences_of(document, section, known, boilerplate)
+        sentences = sentences_of(document, section, known, boilerplate, problems)
         if sentences and _fits(text, sentences, settings.passage_words):
             yield section.heading, sentences
             continue

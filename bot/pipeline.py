@@ -183,7 +183,7 @@ def _chunk_documents(
     problems: list[Problem] = []
     for number in numbers:
         document = documents[number]
-        passages = list(passage_sentences(document, settings, boilerplate))
+        passages = list(passage_sentences(document, settings, boilerplate, problems))
         if not passages and boilerplate and any(True for _ in passage_sentences(document, settings)):
             problems.append(
                 Problem(

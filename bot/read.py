@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gc
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.errors import (
     CorpusFormatError,
@@ -25,10 +29,18 @@ from bot.records import Corpus, Document, Problem, Reference, Section
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown")
 SYNONYMS_FILE = "synonyms.txt"
-MAX_FILE_BYTES = 5 * 1024 * 1024
 FRONT_MATTER_KEYS = ("id", "title", "source", "url", "date")
 
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+# Caps on what one document may hold, so that no file can make reading, indexing or answering
+# slow for everyone (README, "Limits"). Beyond each, the file is read with a warning naming it.
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a larger file is not read
+MAX_TITLE_CHARS = 300  # a longer title or heading is cut at a word
+MAX_FRONT_MATTER_LINES = 100  # front matter must close within this many lines, else it is text
+MAX_FIELD_CHARS = 2000  # a longer front-matter value is cut
+
+# One run of white space, then the rest of the line: closing hashes are cut in Python, as a
+# pattern that strips them ("(.*?)[ \t]*#*[ \t]*$") is cubic in a line of spaces.
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
 BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
 _REFERENCES_HEADING = re.compile(
     r"^(references|sources|bibliography|works cited|citations)\s*:?$", re.IGNORECASE
@@ -323,14 +335,31 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, Problem | None]:
         )
 
 
+def _cut(text: str, limit: int) -> str:
+    """Return text cut to at most `limit` characters, at the last space when there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit)
+    return text[: cut if cut > 0 else limit].rstrip()
+
+
 def _front_matter(text: str, rel: str) -> tuple[dict[str, str], int, int, list[Problem]]:
     """Parse `---` front matter; return fields, body offset, lines used, problems."""
     if not text.startswith("---\n"):
         return {}, 0, 0, []
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
-    if end is None:
-        return {}, 0, 0, [Problem(rel, 1, "front matter: no closing '---'; read as plain text")]
-    block = text[4 : 4 + end.start()]
+    # Only the first lines are searched for the closing line: an unclosed block costs no more.
+    head = text[4:].split("\n", MAX_FRONT_MATTER_LINES)[:MAX_FRONT_MATTER_LINES]
+    close = next((n for n, line in enumerate(head) if line.rstrip(" \t") in ("---", "...")), None)
+    if close is None:
+        return {}, 0, 0, [
+            Problem(
+                rel,
+                1,
+                f"front matter: no closing '---' within {MAX_FRONT_MATTER_LINES} lines; "
+                "read as plain text",
+            )
+        ]
+    block = "\n".join(head[:close])
     fields: dict[str, str] = {}
     problems = []
     for number, line in enumerate(block.split("\n"), start=2):
@@ -339,10 +368,17 @@ def _front_matter(text: str, rel: str) -> tuple[dict[str, str], int, int, list[P
         key, sep, value = line.partition(":")
         key = key.strip().lower()
         if not sep or not key:
-            problems.append(Problem(rel, number, f"front matter: expected 'key: value', got {line!r}"))
+            shown = line if len(line) <= 80 else line[:80] + "..."
+            problems.append(Problem(rel, number, f"front matter: expected 'key: value', got {shown!r}"))
             continue
-        fields[key] = value.strip().strip("\"'")
-    body_start = 4 + end.end()
+        value = value.strip().strip("\"'")
+        if len(value) > MAX_FIELD_CHARS:
+            problems.append(
+                Problem(rel, number, f"front matter: {key[:40]!r} is cut to {MAX_FIELD_CHARS} characters")
+            )
+            value = _cut(value, MAX_FIELD_CHARS)
+        fields[key] = value
+    body_start = 4 + len(block) + len(head[close]) + (1 if close else 0)
     if text[body_start : body_start + 1] == "\n":
         body_start += 1
     return fields, body_start, text[:body_start].count("\n"), problems
@@ -371,13 +407,23 @@ def parse_document(text: str, rel: str, doc_id: str | None = None) -> tuple[Docu
     headings: list[tuple[int, str, int]] = []  # (line number, heading, level)
     for number, line in enumerate(lines):
         md = _MD_HEADING.match(line)
-        if md and md.group(2):
-            headings.append((number, md.group(2).strip(), len(md.group(1))))
+        heading = md.group(2).rstrip(" \t").rstrip("#").strip() if md else ""
+        if heading:
+            if len(heading) > MAX_TITLE_CHARS:
+                problems.append(
+                    Problem(rel, number + 1 + line_offset, f"heading cut to {MAX_TITLE_CHARS} characters")
+                )
+                heading = _cut(heading, MAX_TITLE_CHARS)
+            headings.append((number, heading, len(md.group(1))))
             continue
         if plain and _is_plain_heading(line, following[number]):
             headings.append((number, line.strip(), 1))
 
-    title = fields.get("title") or next((h for _, h, level in headings if level == 1 and not plain), "")
+    title = fields.get("title", "")
+    if len(title) > MAX_TITLE_CHARS:
+        problems.append(Problem(rel, 2, f"front matter: title cut to {MAX_TITLE_CHARS} characters"))
+        title = _cut(title, MAX_TITLE_CHARS)
+    title = title or next((h for _, h, level in headings if level == 1 and not plain), "")
     title = title or readable_name(rel)
 
     sections: list[Section] = []
@@ -458,17 +504,23 @@ def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MiB" if count >= 2**20 else f"{count} bytes"
 
 
+def _read_bytes(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+    """Return a regular file's bytes, or why they cannot be read (also when over the size cap)."""
+    try:
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return None, Problem(rel, None, f"file of {_size(size)} is over the {_size(MAX_FILE_BYTES)} limit")
+            return handle.read(MAX_FILE_BYTES + 1), None
+    except OSError as err:
+        return None, Problem(rel, None, f"cannot read: {err.strerror or err}")
+
+
 def read_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
     """Read one file; a file that cannot be read gives a problem and no document."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                Problem(rel, None, f"file of {_size(size)} is over the {_size(MAX_FILE_BYTES)} limit")
-            ]
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(rel, None, f"cannot read: {err.strerror or err}")]
+    raw, problem = _read_bytes(path, rel)
+    if raw is None:
+        return None, [problem] if problem else []
     text, problem = _decode(raw, rel)
     if text is None:
         return None, [problem] if problem else []
@@ -486,7 +538,9 @@ def read_synonyms(path: Path, rel: str) -> tuple[tuple[tuple[str, ...], ...], li
     """Read 'word, other word, ...' groups, one per line; '#' starts a comment."""
     groups = []
     problems = []
-    raw = path.read_bytes()
+    raw, problem = _read_bytes(path, rel)
+    if raw is None:
+        return (), [problem] if problem else []
     text, problem = _decode(raw, rel)
     if text is None:
         return (), [problem] if problem else []
@@ -507,12 +561,87 @@ def read_synonyms(path: Path, rel: str) -> tuple[tuple[tuple[str, ...], ...], li
 # --- a whole corpus -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class FolderEntry:
+    """A file below a corpus folder: its path, its name relative to the folder (always valid
+    UTF-8), and its status, or, for a file that is not opened, why not."""
+
+    path: Path
+    rel: str
+    status: os.stat_result | None
+    problem: str = ""
+
+
+def _printable(name: str) -> str:
+    """Return a file name as text that is valid UTF-8: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _inside(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root.resolve())
+
+
+def _entry(path: Path, rel: str, root: Path) -> FolderEntry:
+    """Return the entry of one file name found in the folder."""
+    if _printable(rel) != rel:
+        return FolderEntry(path, _printable(rel), None, "file name is not valid UTF-8; rename it to include it")
     try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return FolderEntry(path, rel, None, "symbolic link to nothing (a missing file or a loop), skipped")
+            if not _inside(target, root):
+                return FolderEntry(path, rel, None, "symbolic link to outside the corpus, not followed")
+            status = os.stat(path)
+    except OSError as err:
+        return FolderEntry(path, rel, None, f"cannot read: {err.strerror or err}")
+    if not stat.S_ISREG(status.st_mode):
+        return FolderEntry(path, rel, None, "not a regular file (a FIFO, device or socket), skipped")
+    return FolderEntry(path, rel, status)
+
+
+def folder_entries(root: Path) -> Iterator[FolderEntry]:
+    """Yield every file below root, recursively, in a stable order; names starting with "." are
+    left out. Links are followed only to regular files inside root, and nothing is opened, so a
+    FIFO, a device or a link loop in the folder costs nothing. The reader and the cache's
+    fingerprint both walk the folder with this, so they always see the same files."""
+    errors: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=errors.append):
+        base = Path(folder)
+        kept = []
+        for name in sorted(d for d in subfolders if not d.startswith(".")):
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            if _printable(rel) != rel:
+                yield FolderEntry(path, _printable(rel), None, "folder name is not valid UTF-8; rename it to include it")
+            elif path.is_symlink():
+                yield FolderEntry(path, rel, None, "symbolic link to a folder, not followed")
+            else:
+                kept.append(name)
+        subfolders[:] = kept
+        for name in sorted(files):
+            if not name.startswith("."):
+                path = base / name
+                yield _entry(path, path.relative_to(root).as_posix(), root)
+    for err in errors:
+        where = Path(err.filename or root)
+        rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.name
+        yield FolderEntry(where, _printable(rel) or ".", None, f"cannot read folder: {err.strerror or err}")
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading only if it is a regular file (never blocking on a FIFO).
+
+    Raises:
+        OSError: the file cannot be opened or is not a regular file.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(descriptor, "rb")
 
 
 def read_folder(root: Path) -> Corpus:
@@ -520,28 +649,22 @@ def read_folder(root: Path) -> Corpus:
     documents: list[Document] = []
     problems: list[Problem] = []
     synonyms: tuple[tuple[str, ...], ...] = ()
-    for folder, subfolders, files in os.walk(root, followlinks=False):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink() and not _inside(path, root):
-                problems.append(Problem(rel, None, "symbolic link to outside the corpus, not followed"))
-                continue
-            if rel == SYNONYMS_FILE:
-                synonyms, found = read_synonyms(path, rel)
-                problems.extend(found)
-                continue
-            if not name.lower().endswith(DOCUMENT_SUFFIXES):
-                if not name.lower().endswith(".jsonl"):
-                    problems.append(Problem(rel, None, "not a .txt or .md file, skipped"))
-                continue
-            document, found = read_document(path, rel)
+    for entry in folder_entries(root):
+        if entry.problem:
+            problems.append(Problem(entry.rel, None, entry.problem))
+            continue
+        if entry.rel == SYNONYMS_FILE:
+            synonyms, found = read_synonyms(entry.path, entry.rel)
             problems.extend(found)
-            if document is not None:
-                documents.append(document)
+            continue
+        if not entry.rel.lower().endswith(DOCUMENT_SUFFIXES):
+            if not entry.rel.lower().endswith(".jsonl"):
+                problems.append(Problem(entry.rel, None, "not a .txt or .md file, skipped"))
+            continue
+        document, found = read_document(entry.path, entry.rel)
+        problems.extend(found)
+        if document is not None:
+            documents.append(document)
     return Corpus(str(root), tuple(documents), tuple(problems), synonyms)
 
 
@@ -573,12 +696,25 @@ def _json_line(line: str) -> object:
     return value
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogates(record: dict[str, object]) -> bool:
+    return any(isinstance(v, str) and _SURROGATE.search(v) for v in record.values())
+
+
+def _replace_surrogates(value: object) -> object:
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def read_beir(path: Path) -> Corpus:
     """Read a BEIR corpus.jsonl: one JSON object per line with `_id`, `title` and `text`."""
     documents = []
     problems = []
     rel = path.name
-    with path.open(encoding="utf-8") as lines, _cycle_collection_paused():
+    # Undecodable bytes are kept as lone surrogates, as are "\ud800" escapes, and both are then
+    # replaced and reported, line by line.
+    with path.open(encoding="utf-8", errors="surrogateescape") as lines, _cycle_collection_paused():
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -591,6 +727,16 @@ def read_beir(path: Path) -> Corpus:
             for key in ("_id", "text"):
                 if not isinstance(record.get(key), str):
                     raise CorpusFormatError(str(path), number, f'"{key}"', "missing or not a string")
+            if (not line.isascii() or "\\u" in line) and _has_surrogates(record):
+                record = {key: _replace_surrogates(value) for key, value in record.items()}
+                problems.append(
+                    Problem(
+                        rel,
+                        number,
+                        "not valid UTF-8 (an undecodable byte or a lone surrogate such as \\ud800); "
+                        "replaced with \ufffd",
+                    )
+                )
             text = record["text"]
             if not text.strip():
                 problems.append(Problem(rel, number, f"document {record['_id']!r} has no text"))

@@ -28,6 +28,7 @@ import numpy as np
 from bot.config import Settings
 from bot.index import IndexState
 from bot.query import Lexicon
+from bot.read import MAX_FILE_BYTES, FolderEntry, folder_entries, open_regular
 from bot.records import Corpus, Passage, Problem
 from bot.table import (
     DocumentColumns,
@@ -58,17 +59,6 @@ def cache_file(cache_dir: Path, settings: Settings) -> Path:
     return cache_dir / f"index-{settings.index_key()}.bin"
 
 
-def _corpus_files(root: Path) -> Iterator[Path]:
-    if root.is_file():
-        yield root
-        return
-    for folder, subfolders, files in os.walk(root, followlinks=False):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(folder) / name
-
-
 # File digests by (path, device, inode, size, modified, changed): a shell that checks the
 # fingerprint on every run hashes only what changed. As in Git's racy-file rule, a file changed
 # within the last seconds is hashed again: a second write in the same clock tick could leave
@@ -79,7 +69,7 @@ _MAX_DIGESTS = 1_000_000
 
 
 def _file_digest(path: Path) -> bytes:
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         status = os.fstat(handle.fileno())
         key = (
             str(path),
@@ -89,6 +79,10 @@ def _file_digest(path: Path) -> bytes:
             status.st_mtime_ns,
             status.st_ctime_ns,
         )
+        if status.st_size > MAX_FILE_BYTES:
+            # The reader skips it unread, so its size and times stand for it (a 4 GB sparse
+            # file is not read on every command).
+            return hashlib.sha256(repr(key).encode()).digest()
         known = _DIGESTS.get(key)
         if known is not None:
             return known
@@ -114,13 +108,18 @@ def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     """Return a hash of every corpus file's name and content, the settings and the format."""
     root = Path(corpus_path)
     digest = hashlib.sha256(f"{FORMAT}:{VERSION}:{settings.index_key()}:{analysis_digest()}".encode())
-    for path in _corpus_files(root):
-        rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+    if root.is_dir():
+        entries = list(folder_entries(root))
+    else:
+        entries = [FolderEntry(root, root.name, None)]
+    for entry in entries:
+        digest.update(entry.rel.encode() + b"\0" + entry.problem.encode() + b"\0")
+        if entry.problem:
+            continue
         try:
-            if path.is_symlink() and root.is_dir():
-                digest.update(os.readlink(path).encode("utf-8", "surrogateescape"))
-            digest.update(_file_digest(path))
+            if entry.path.is_symlink() and root.is_dir():
+                digest.update(os.readlink(entry.path).encode("utf-8", "surrogateescape"))
+            digest.update(_file_digest(entry.path))
         except OSError as err:
             digest.update(f"unreadable:{err.errno}".encode())
     return digest.hexdigest()
