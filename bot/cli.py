@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import evaluate, pipeline, present, report
+from bot import changes, evaluate, pipeline, present, report
 from bot.config import VARIANTS, Settings
 from bot.errors import CitebotError
 from bot.records import Conversation
@@ -88,18 +88,26 @@ def _load(args: argparse.Namespace, settings: Settings, err: TextIO) -> pipeline
     return bot
 
 
+def _upload_notes(bot: pipeline.Bot) -> dict[str, str]:
+    """Return the "added in the browser" notes of the bot's documents (see `changes.upload_notes`)."""
+    root = Path(bot.corpus.root)
+    return changes.upload_notes(root if root.is_dir() else None, bot.corpus.documents)
+
+
 def run_ask(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     bot = _load(args, settings, err)
     answer, _ = pipeline.ask(bot, args.question)
+    notes = _upload_notes(bot)
     if args.json:
-        print(json.dumps(present.answer_to_json(answer), ensure_ascii=False, indent=2), file=out)
+        print(json.dumps(present.answer_to_json(answer, notes), ensure_ascii=False, indent=2), file=out)
     else:
-        print(present.answer_to_text(answer), file=out)
+        print(present.answer_to_text(answer, uploads=notes), file=out)
     return 0
 
 
 def run_chat(args: argparse.Namespace, settings: Settings, inp: TextIO, out: TextIO, err: TextIO) -> int:
     bot = _load(args, settings, err)
+    notes = _upload_notes(bot)
     conversation = Conversation()
     interactive = not args.json and inp.isatty()
     if interactive:
@@ -116,9 +124,9 @@ def run_chat(args: argparse.Namespace, settings: Settings, inp: TextIO, out: Tex
             print(f"error: {error}", file=err)
             continue
         if args.json:
-            print(json.dumps(present.answer_to_json(answer), ensure_ascii=False), file=out, flush=True)
+            print(json.dumps(present.answer_to_json(answer, notes), ensure_ascii=False), file=out, flush=True)
         else:
-            print(present.answer_to_text(answer) + "\n", file=out, flush=True)
+            print(present.answer_to_text(answer, uploads=notes) + "\n", file=out, flush=True)
 
 
 def run_index(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -351,14 +351,19 @@ def _front_matter(text: str, rel: str) -> tuple[dict[str, str], int, int, list[P
     head = text[4:].split("\n", MAX_FRONT_MATTER_LINES)[:MAX_FRONT_MATTER_LINES]
     close = next((n for n, line in enumerate(head) if line.rstrip(" \t") in ("---", "...")), None)
     if close is None:
-        return {}, 0, 0, [
-            Problem(
-                rel,
-                1,
-                f"front matter: no closing '---' within {MAX_FRONT_MATTER_LINES} lines; "
-                "read as plain text",
-            )
-        ]
+        return (
+            {},
+            0,
+            0,
+            [
+                Problem(
+                    rel,
+                    1,
+                    f"front matter: no closing '---' within {MAX_FRONT_MATTER_LINES} lines; "
+                    "read as plain text",
+                )
+            ],
+        )
     block = "\n".join(head[:close])
     fields: dict[str, str] = {}
     problems = []
@@ -510,7 +515,9 @@ def _read_bytes(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
         with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE_BYTES:
-                return None, Problem(rel, None, f"file of {_size(size)} is over the {_size(MAX_FILE_BYTES)} limit")
+                return None, Problem(
+                    rel, None, f"file of {_size(size)} is over the {_size(MAX_FILE_BYTES)} limit"
+                )
             return handle.read(MAX_FILE_BYTES + 1), None
     except OSError as err:
         return None, Problem(rel, None, f"cannot read: {err.strerror or err}")
@@ -584,14 +591,18 @@ def _inside(path: Path, root: Path) -> bool:
 def _entry(path: Path, rel: str, root: Path) -> FolderEntry:
     """Return the entry of one file name found in the folder."""
     if _printable(rel) != rel:
-        return FolderEntry(path, _printable(rel), None, "file name is not valid UTF-8; rename it to include it")
+        return FolderEntry(
+            path, _printable(rel), None, "file name is not valid UTF-8; rename it to include it"
+        )
     try:
         status = os.lstat(path)
         if stat.S_ISLNK(status.st_mode):
             try:
                 target = path.resolve(strict=True)
             except (OSError, RuntimeError):
-                return FolderEntry(path, rel, None, "symbolic link to nothing (a missing file or a loop), skipped")
+                return FolderEntry(
+                    path, rel, None, "symbolic link to nothing (a missing file or a loop), skipped"
+                )
             if not _inside(target, root):
                 return FolderEntry(path, rel, None, "symbolic link to outside the corpus, not followed")
             status = os.stat(path)
@@ -615,7 +626,9 @@ def folder_entries(root: Path) -> Iterator[FolderEntry]:
             path = base / name
             rel = path.relative_to(root).as_posix()
             if _printable(rel) != rel:
-                yield FolderEntry(path, _printable(rel), None, "folder name is not valid UTF-8; rename it to include it")
+                yield FolderEntry(
+                    path, _printable(rel), None, "folder name is not valid UTF-8; rename it to include it"
+                )
             elif path.is_symlink():
                 yield FolderEntry(path, rel, None, "symbolic link to a folder, not followed")
             else:

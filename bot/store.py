@@ -108,10 +108,7 @@ def fingerprint(corpus_path: str | os.PathLike[str], settings: Settings) -> str:
     """Return a hash of every corpus file's name and content, the settings and the format."""
     root = Path(corpus_path)
     digest = hashlib.sha256(f"{FORMAT}:{VERSION}:{settings.index_key()}:{analysis_digest()}".encode())
-    if root.is_dir():
-        entries = list(folder_entries(root))
-    else:
-        entries = [FolderEntry(root, root.name, None)]
+    entries = folder_entries(root) if root.is_dir() else [FolderEntry(root, root.name, None)]
     for entry in entries:
         digest.update(entry.rel.encode() + b"\0" + entry.problem.encode() + b"\0")
         if entry.problem:

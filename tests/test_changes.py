@@ -4,6 +4,7 @@ keeps the file and is logged; the log is only ever appended to."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -279,3 +280,17 @@ def test_an_upload_killed_after_logging_leaves_a_readable_log_and_nothing_half_w
     save_upload(folder, "rhubarb.md", GOOD, WHO)  # the lock was released with the process
     assert [c.action for c in changes.read_log(folder)[0]] == ["added", "added"]
     assert sorted(corpus_files(folder)) == sorted([*DOCUMENTS, "uploads/rhubarb.md"])
+
+
+def test_the_command_line_marks_a_quote_from_an_uploaded_document(folder, capsys):
+    from bot.cli import main
+
+    save_upload(folder, "rhubarb.md", GOOD, WHO)
+    question = "How long do rhubarb leaves take to compost?"
+    assert main(["ask", "--json", "--no-cache", "--corpus", str(folder), question]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    quoted = [q for q in answer["quotes"] if q["doc_id"] == "uploads/rhubarb"]
+    assert quoted and quoted[0]["added"].startswith("added in the browser on ")
+    assert all(q["added"] is None for q in answer["quotes"] if q["doc_id"] != "uploads/rhubarb")
+    assert main(["ask", "--no-cache", "--corpus", str(folder), question]) == 0
+    assert "[added in the browser on " in capsys.readouterr().out

@@ -21,7 +21,9 @@ from bot import store
 from bot.analysis import MAX_SPLIT_CHARS, split_sentences
 from bot.read import MAX_FRONT_MATTER_LINES, MAX_TITLE_CHARS, folder_entries, parse_document, read_corpus
 
-GOOD = "# Valium\n\nThe usual dose of diazepam for muscle spasm is 2 to 10 mg 1.\n\n## References\n1. Label.\n"
+GOOD = (
+    "# Valium\n\nThe usual dose of diazepam for muscle spasm is 2 to 10 mg 1.\n\n## References\n1. Label.\n"
+)
 DEADLINE = 120
 
 _LOAD = """
@@ -138,7 +140,9 @@ def test_unclosed_front_matter_of_megabytes_is_read_as_text_at_once(tmp_path):
     folder = _corpus(tmp_path, "open.md", "---\n" + body)
     result = _load_in_child(folder)
     assert "open.md" in result["documents"]
-    assert any(f"no closing '---' within {MAX_FRONT_MATTER_LINES}" in m for m in _problems_of(result, "open.md"))
+    assert any(
+        f"no closing '---' within {MAX_FRONT_MATTER_LINES}" in m for m in _problems_of(result, "open.md")
+    )
 
 
 def test_front_matter_closing_after_the_limit_is_text_and_within_it_is_read():
@@ -216,7 +220,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_loads(tmp_path):
     # The Documents list stopped at it, the chat crashed quoting it, --json was not UTF-8.
     folder = _corpus(tmp_path, "other.md", "# Other\n\nAnother text.\n")
     os.mkdir(os.fsencode(folder) + b"/sub\xff")
-    open(os.fsencode(folder) + b"/bad\xfe.md", "wb").write(b"# Bad\n\nValium text.\n")
+    Path(os.fsdecode(os.fsencode(folder) + b"/bad\xfe.md")).write_bytes(b"# Bad\n\nValium text.\n")
     result = _load_in_child(folder)
     assert result["documents"] == ["other.md", "valium.md"]
     problems = {path: message for path, _, message in result["problems"]}
@@ -241,7 +245,9 @@ def test_lone_surrogates_and_bad_bytes_in_a_beir_corpus_are_replaced_and_reporte
     path.write_bytes(b"\n".join(lines) + b"\n")
     corpus = read_corpus(path)
     assert [d.doc_id for d in corpus.documents] == ["d1", "d2", "d3"]
-    assert corpus.documents[1].title == "Bad \ufffd escape" and corpus.documents[1].text == "Text \ufffd here."
+    assert (
+        corpus.documents[1].title == "Bad \ufffd escape" and corpus.documents[1].text == "Text \ufffd here."
+    )
     assert corpus.documents[2].text == "Broken \ufffd byte."
     assert [p.line for p in corpus.problems] == [2, 3]
     for document in corpus.documents:

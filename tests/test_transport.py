@@ -1,0 +1,107 @@
+"""The served chat's transport, as another site or a rebound host name would meet it: websockets
+only from the chat's own origin and host names, writes only with Streamlit's XSRF token, and the
+server-side caps and hidden error details `make run` serves with."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+import websockets
+from browser_support import ROOT, served
+from ui_fixtures import write_documents
+
+if str(ROOT) not in sys.path:  # `pytest` alone does not put the project on the path
+    sys.path.insert(0, str(ROOT))
+from ui import serve  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = write_documents(tmp_path_factory.mktemp("transport") / "corpus")
+    with served(folder, folder.parent / "server.log") as (url, _):
+        yield url
+
+
+def _websocket(url: str, headers: dict[str, str]) -> str:
+    """Open the chat's websocket with these headers; return "open" or the refusal's status."""
+
+    async def attempt() -> str:
+        try:
+            async with websockets.connect(
+                url.replace("http://", "ws://") + "/_stcore/stream",
+                additional_headers=headers,
+                subprotocols=["streamlit"],
+                open_timeout=10,
+            ):
+                return "open"
+        except websockets.InvalidStatus as refused:
+            return str(refused.response.status_code)
+
+    return asyncio.run(attempt())
+
+
+def test_the_chats_own_origin_opens_the_websocket(server):
+    assert _websocket(server, {"Origin": server}) == "open"
+
+
+def test_a_websocket_from_another_site_is_refused(server):
+    assert _websocket(server, {"Origin": "http://evil.example"}) == "403"
+
+
+def test_a_websocket_under_a_host_name_not_served_is_refused(server):
+    # DNS rebinding: the attacker's name resolves to this server, and its page is same-origin.
+    port = server.rsplit(":", 1)[1]
+    status = _websocket(server, {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"})
+    assert status in ("400", "403")
+
+
+def test_an_upload_without_the_xsrf_token_is_refused(server):
+    request = urllib.request.Request(
+        server + "/_stcore/upload_file/session/file", data=b"x" * 10, method="PUT"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+
+
+def test_served_with_server_side_caps_hidden_errors_and_no_developer_menu():
+    from streamlit.web import cli
+
+    options = cli.main_run.make_context("run", serve.streamlit_args([])[1:]).params
+    assert options["server_maxUploadSize"] == serve.UPLOAD_MIB == 5
+    assert options["server_maxMessageSize"] == serve.MESSAGE_MIB
+    assert options["server_enableXsrfProtection"] is True
+    assert options["client_showErrorDetails"] == "none"
+    assert options["client_toolbarMode"] == "minimal"
+    assert options["browser_serverAddress"] == "localhost"  # named: no outside lookup at start
+
+
+def test_beyond_loopback_only_this_machines_names_are_allowed_hosts():
+    from streamlit.web import cli
+
+    args = serve.streamlit_args(["--server.address", "0.0.0.0"])
+    options = cli.main_run.make_context("run", args[1:]).params
+    assert "localhost" in options["server_allowedHosts"]
+    assert "evil.example" not in options["server_allowedHosts"]
+    named = serve.streamlit_args(["--server.address", "citebot.example.org"])
+    assert "citebot.example.org" in cli.main_run.make_context("run", named[1:]).params["server_allowedHosts"]
+
+
+def test_read_only_and_require_key_switches_set_their_variables():
+    environ: dict[str, str] = {}
+    rest = serve.take_switches(["--read-only", "--server.port", "8600", "--require-key"], environ)
+    assert rest == ["--server.port", "8600"]
+    assert environ == {"CITEBOT_READ_ONLY": "1", "CITEBOT_REQUIRE_KEY": "1"}
+
+
+def test_no_outside_address_is_looked_up(monkeypatch):
+    from streamlit import net_util
+
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+    serve.no_outside_lookup()
+    assert net_util.get_external_ip() is None
