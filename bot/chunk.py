@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from bot.analysis import MAX_SPLIT_CHARS, split_sentences
+from bot.analysis import MAX_SPLIT_CHARS, SentenceSplit, split_sentences
 from bot.config import Settings
-from bot.read import BULLET, split_markers
+from bot.read import BULLET, MAX_MARKERS_PER_SENTENCE, split_markers
 from bot.records import Document, Passage, Problem, Section, Sentence
 
 # The reader's bullets, and Markdown block quotes: marks that start a unit and are never quoted.
@@ -64,6 +65,7 @@ def _units(
     """
     start = None
     end = section.start
+    last = ""  # the unit's last character but white space, kept as lines join it
     position = section.start
     for line in text[section.start : section.end].split("\n"):
         line_start, line_end = position, position + len(line)
@@ -75,10 +77,11 @@ def _units(
             and stripped
             and not bullet
             and stripped[0].islower()
-            and text[start:end].rstrip()[-1:] not in (".", "!", "?", ":")
+            and last not in (".", "!", "?", ":")
         )
         if continues:
             end = line_end
+            last = stripped[-1]
             continue
         if start is not None:
             yield start, end
@@ -86,6 +89,7 @@ def _units(
         if stripped and not (boilerplate and _line_key(line) in boilerplate):
             start = line_start + (bullet.end() if bullet else len(line) - len(line.lstrip()))
             end = line_end
+            last = text[start:end].rstrip()[-1:]
     if start is not None:
         yield start, end
 
@@ -102,6 +106,66 @@ def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
     return pieces
 
 
+# A document keeps its first this many citation markers; a hostile file of "[1-20]." sentences
+# would otherwise make millions.
+MAX_MARKERS_PER_DOCUMENT = 20_000
+# Sentence marks (".", "?", "!") of one document that Punkt's slow path may read: a real
+# document of 5 MiB has about 50,000; a hostile one of marks alone would cost minutes. The
+# paragraphs after are split at every mark.
+MAX_SLOW_SPLIT_MARKS = 100_000
+
+
+@dataclass(slots=True)
+class DocumentBudget:
+    """What one document may still cost as it is chunked, and what it lost to the caps."""
+
+    markers_left: int = MAX_MARKERS_PER_DOCUMENT
+    slow_marks_left: int = MAX_SLOW_SPLIT_MARKS
+    cut_sentences: int = 0
+    simple_paragraphs: int = 0
+
+    def take_markers(self, markers: tuple[str, ...]) -> tuple[str, ...]:
+        """Return the markers a sentence keeps: at most MAX_MARKERS_PER_SENTENCE, within what is left."""
+        kept = markers[: min(MAX_MARKERS_PER_SENTENCE, max(self.markers_left, 0))]
+        if len(kept) < len(markers):
+            self.cut_sentences += 1
+        self.markers_left -= len(kept)
+        return kept
+
+    def split(self, text: str) -> SentenceSplit:
+        """Return the sentences of a paragraph, within what is left of Punkt's slow path."""
+        split = split_sentences(text, slow_path=self.slow_marks_left > 0)
+        if split.slow:
+            self.slow_marks_left -= text.count(".") + text.count("?") + text.count("!")
+        if not split.by_punkt:
+            self.simple_paragraphs += 1
+        return split
+
+    def problems(self, document: Document) -> list[Problem]:
+        """Return the warnings that some of the document was cut to the caps."""
+        found = []
+        if self.simple_paragraphs:
+            found.append(
+                Problem(
+                    document.path,
+                    None,
+                    f"{self.simple_paragraphs:,} paragraph(s) split at every full stop: over "
+                    f"{MAX_SPLIT_CHARS:,} characters, too hard for the sentence splitter, or after "
+                    f"the first {MAX_SLOW_SPLIT_MARKS:,} sentence marks it reads closely",
+                )
+            )
+        if self.cut_sentences:
+            found.append(
+                Problem(
+                    document.path,
+                    None,
+                    f"{self.cut_sentences:,} sentence(s) lost citation markers: a sentence keeps at "
+                    f"most {MAX_MARKERS_PER_SENTENCE}, a document {MAX_MARKERS_PER_DOCUMENT:,}",
+                )
+            )
+        return found
+
+
 # A sentence as the chunker finds it: start and end of its quotable text, end of its raw text
 # (trailing markers included), and its markers. Chunking writes these straight into columns;
 # `chunk_document` makes them `Sentence` records.
@@ -113,29 +177,21 @@ def sentences_of(
     section: Section,
     known: frozenset[str],
     boilerplate: frozenset[str] = frozenset(),
-    problems: list[Problem] | None = None,
+    budget: DocumentBudget | None = None,
 ) -> list[SentenceSpan]:
     """Return the section's sentences; `known` holds the markers of the document's references,
-    `boilerplate` the lines left out (see `find_boilerplate`). A paragraph that had to be split
-    simply is reported in `problems`."""
+    `boilerplate` the lines left out (see `find_boilerplate`); `budget` is what is left of the
+    document's caps."""
     text = document.text
+    budget = DocumentBudget() if budget is None else budget
     result: list[SentenceSpan] = []
     for unit_start, unit_end in _units(text, section, boilerplate):
         unit: list[SentenceSpan] = []
-        split = split_sentences(text[unit_start:unit_end])
-        if not split.by_punkt and problems is not None:
-            problems.append(
-                Problem(
-                    document.path,
-                    None,
-                    f"a paragraph of {unit_end - unit_start:,} characters in {section.heading[:60]!r} "
-                    f"(over {MAX_SPLIT_CHARS:,}, or too hard for the sentence splitter) "
-                    "was split at every full stop",
-                )
-            )
+        split = budget.split(text[unit_start:unit_end])
         for rel_start, rel_end in split.spans:
             for start, end in _cut_long(unit_start + rel_start, unit_start + rel_end, text):
                 length, markers = split_markers(text[start:end], known)
+                markers = budget.take_markers(markers)
                 if length == 0 and unit:
                     # A lone marker after the last full stop ("... therapy. 2") cites the
                     # sentence before it.
@@ -175,8 +231,9 @@ def passage_sentences(
     """
     text = document.text
     known = frozenset(r.marker for r in document.references)
+    budget = DocumentBudget()
     for section in document.sections:
-        sentences = sentences_of(document, section, known, boilerplate, problems)
+        sentences = sentences_of(document, section, known, boilerplate, budget)
         if sentences and _fits(text, sentences, settings.passage_words):
             yield section.heading, sentences
             continue
@@ -195,6 +252,8 @@ def passage_sentences(
             if last + 1 >= len(sentences):
                 break
             first = max(first + 1, last + 1 - settings.passage_overlap)
+    if problems is not None:
+        problems.extend(budget.problems(document))
 
 
 def chunk_document(

@@ -36,7 +36,8 @@ FRONT_MATTER_KEYS = ("id", "title", "source", "url", "date")
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a larger file is not read
 MAX_TITLE_CHARS = 300  # a longer title or heading is cut at a word
 MAX_FRONT_MATTER_LINES = 100  # front matter must close within this many lines, else it is text
-MAX_FIELD_CHARS = 2000  # a longer front-matter value is cut
+MAX_FIELD_CHARS = 2000  # a longer front-matter value or reference is cut
+MAX_MARKERS_PER_SENTENCE = 40  # a sentence keeps its first 40 citation markers
 
 # One run of white space, then the rest of the line: closing hashes are cut in Python, as a
 # pattern that strips them ("(.*?)[ \t]*#*[ \t]*$") is cubic in a line of spaces.
@@ -186,7 +187,8 @@ _NOT_NUMBERING = frozenset(
 
 
 def _expand(group: str) -> list[str]:
-    """Expand '1, 3-5' into ['1', '3', '4', '5'] (ranges of at most 20)."""
+    """Expand '1, 3-5' into ['1', '3', '4', '5'] (ranges of at most 20), stopping once there
+    are more than MAX_MARKERS_PER_SENTENCE."""
     markers: list[str] = []
     for item in re.split(r"[ \t]*,[ \t]*", group.strip()):
         bounds = re.split(r"[ \t]*[-\u2013][ \t]*", item)
@@ -194,7 +196,9 @@ def _expand(group: str) -> list[str]:
             markers.extend(str(n) for n in range(int(bounds[0]), int(bounds[1]) + 1))
         else:
             markers.extend(bounds)
-    return [m.lstrip("0") or "0" for m in markers]
+        if len(markers) > MAX_MARKERS_PER_SENTENCE:
+            break
+    return [m.lstrip("0") or "0" for m in markers[: MAX_MARKERS_PER_SENTENCE + 1]]
 
 
 def _is_year(token: str) -> bool:
@@ -262,9 +266,14 @@ def _search_markers(text: str, known: frozenset[str]) -> tuple[int, tuple[str, .
             ):
                 trailing = _expand(match.group(3))
                 text = text[: offset + match.start(2)]
-    inner = [m for g in _BRACKET.findall(text) for m in _expand(g)]
+    inner: list[str] = []
+    for group in _BRACKET.finditer(text):
+        inner.extend(_expand(group.group(1)))
+        if len(inner) > MAX_MARKERS_PER_SENTENCE:
+            break
     text = text.rstrip()
-    return len(text), tuple(dict.fromkeys(inner + trailing))
+    # One more than the cap says that the sentence held more (see `chunk.sentences_of`).
+    return len(text), tuple(dict.fromkeys(inner + trailing))[: MAX_MARKERS_PER_SENTENCE + 1]
 
 
 def _bare_marker_context(previous: str, earlier: str = "", known: frozenset[str] = frozenset()) -> bool:
@@ -377,11 +386,10 @@ def _front_matter(text: str, rel: str) -> tuple[dict[str, str], int, int, list[P
             problems.append(Problem(rel, number, f"front matter: expected 'key: value', got {shown!r}"))
             continue
         value = value.strip().strip("\"'")
-        if len(value) > MAX_FIELD_CHARS:
-            problems.append(
-                Problem(rel, number, f"front matter: {key[:40]!r} is cut to {MAX_FIELD_CHARS} characters")
-            )
-            value = _cut(value, MAX_FIELD_CHARS)
+        limit = MAX_TITLE_CHARS if key == "title" else MAX_FIELD_CHARS
+        if len(value) > limit:
+            problems.append(Problem(rel, number, f"front matter: {key[:40]!r} cut to {limit} characters"))
+            value = _cut(value, limit)
         fields[key] = value
     body_start = 4 + len(block) + len(head[close]) + (1 if close else 0)
     if text[body_start : body_start + 1] == "\n":
@@ -424,11 +432,7 @@ def parse_document(text: str, rel: str, doc_id: str | None = None) -> tuple[Docu
         if plain and _is_plain_heading(line, following[number]):
             headings.append((number, line.strip(), 1))
 
-    title = fields.get("title", "")
-    if len(title) > MAX_TITLE_CHARS:
-        problems.append(Problem(rel, 2, f"front matter: title cut to {MAX_TITLE_CHARS} characters"))
-        title = _cut(title, MAX_TITLE_CHARS)
-    title = title or next((h for _, h, level in headings if level == 1 and not plain), "")
+    title = fields.get("title") or next((h for _, h, level in headings if level == 1 and not plain), "")
     title = title or readable_name(rel)
 
     sections: list[Section] = []
@@ -482,7 +486,7 @@ def _parse_references(
     line_offset: int,
     problems: list[Problem],
 ) -> list[Reference]:
-    entries: list[list[str]] = []
+    entries: list[tuple[str, list[str]]] = []  # (marker, lines of its text)
     for number in range(first, len(lines)):
         if offsets[number] >= stop:
             break
@@ -491,9 +495,9 @@ def _parse_references(
             continue
         match = _REFERENCE_ENTRY.match(line)
         if match:
-            entries.append([match.group(1) or match.group(2), match.group(3).strip()])
+            entries.append((match.group(1) or match.group(2), [match.group(3).strip()]))
         elif entries:
-            entries[-1][1] += " " + line.strip()
+            entries[-1][1].append(line.strip())
         else:
             problems.append(
                 Problem(
@@ -502,7 +506,16 @@ def _parse_references(
                     "References: entry has no number (write '1. Author. Title. Year.')",
                 )
             )
-    return [Reference(marker.lstrip("0") or "0", text) for marker, text in entries]
+    references = []
+    for marker, parts in entries:
+        text = " ".join(parts)
+        if len(text) > MAX_FIELD_CHARS:
+            problems.append(
+                Problem(rel, None, f"References: entry {marker} cut to {MAX_FIELD_CHARS} characters")
+            )
+            text = _cut(text, MAX_FIELD_CHARS)
+        references.append(Reference(marker.lstrip("0") or "0", text))
+    return references
 
 
 def _size(count: int) -> str:
@@ -755,6 +768,9 @@ def read_beir(path: Path) -> Corpus:
                 problems.append(Problem(rel, number, f"document {record['_id']!r} has no text"))
                 continue
             title = record.get("title") if isinstance(record.get("title"), str) else ""
+            if len(title) > MAX_TITLE_CHARS:
+                problems.append(Problem(rel, number, f"title cut to {MAX_TITLE_CHARS} characters"))
+                title = _cut(title, MAX_TITLE_CHARS)
             documents.append(
                 Document(
                     doc_id=record["_id"],

@@ -17,9 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
+from bot import Settings, store
 from bot.analysis import MAX_SPLIT_CHARS, split_sentences
-from bot.read import MAX_FRONT_MATTER_LINES, MAX_TITLE_CHARS, folder_entries, parse_document, read_corpus
+from bot.chunk import MAX_MARKERS_PER_DOCUMENT, MAX_SLOW_SPLIT_MARKS, passage_sentences
+from bot.read import (
+    MAX_FIELD_CHARS,
+    MAX_FRONT_MATTER_LINES,
+    MAX_MARKERS_PER_SENTENCE,
+    MAX_TITLE_CHARS,
+    folder_entries,
+    parse_document,
+    read_corpus,
+)
 
 GOOD = (
     "# Valium\n\nThe usual dose of diazepam for muscle spasm is 2 to 10 mg 1.\n\n## References\n1. Label.\n"
@@ -125,7 +134,7 @@ def test_a_title_of_hundreds_of_kilobytes_is_cut_with_a_warning(tmp_path):
     result = _load_in_child(folder)
     assert len(result["titles"]["title.md"]) <= MAX_TITLE_CHARS
     assert result["titles"]["title.md"].startswith("Valium diazepam")
-    assert any("title cut" in m for m in _problems_of(result, "title.md"))
+    assert any("'title' cut to" in m for m in _problems_of(result, "title.md"))
 
 
 def test_a_heading_of_hundreds_of_kilobytes_is_cut_with_a_warning():
@@ -183,8 +192,6 @@ def test_the_fingerprint_sees_the_same_files_and_opens_none_of_the_special_ones(
     opened: list[str] = []
     real = store.open_regular
     monkeypatch.setattr(store, "open_regular", lambda path: opened.append(Path(path).name) or real(path))
-    from bot import Settings
-
     store.fingerprint(folder, Settings())
     assert sorted(opened) == ["inside.md", "other.md", "valium.md"]
     assert [e.rel for e in folder_entries(folder) if not e.problem] == sorted(opened)
@@ -205,8 +212,6 @@ def test_a_huge_sparse_file_is_refused_and_not_hashed(tmp_path, monkeypatch):
     hashed: list[str] = []
     real = store.hashlib.file_digest
     monkeypatch.setattr(store.hashlib, "file_digest", lambda f, d: hashed.append(f.name) or real(f, d))
-    from bot import Settings
-
     before = store.fingerprint(folder, Settings())
     assert all("sparse" not in str(name) for name in hashed)
     with open(folder / "sparse.md", "r+b") as handle:
@@ -252,3 +257,60 @@ def test_lone_surrogates_and_bad_bytes_in_a_beir_corpus_are_replaced_and_reporte
     assert [p.line for p in corpus.problems] == [2, 3]
     for document in corpus.documents:
         (document.title + document.text).encode("utf-8")  # strict
+
+
+def test_a_long_title_in_a_beir_corpus_is_cut_with_a_warning(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(json.dumps({"_id": "d1", "title": "Valium " * 100_000, "text": "Diazepam."}) + "\n")
+    corpus = read_corpus(path)
+    assert len(corpus.documents[0].title) <= MAX_TITLE_CHARS
+    assert [(p.line, p.message) for p in corpus.problems] == [
+        (1, f"title cut to {MAX_TITLE_CHARS} characters")
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "---\n" + "x: y\n" * 1_000_000,  # unclosed front matter of lines that continue each other
+        "# T\n\nText 1.\n\n## References\n\n1. Start\n" + "more words\n" * 400_000,  # one long entry
+    ],
+    ids=["continued-lines", "reference-entry"],
+)
+def test_megabytes_of_joined_lines_are_read_in_one_pass(tmp_path, body):
+    # Joining a line to the paragraph (or reference) above copied all of it: quadratic.
+    folder = _corpus(tmp_path, "joined.md", body)
+    result = _load_in_child(folder)
+    assert "joined.md" in result["documents"]
+
+
+def test_a_reference_entry_longer_than_the_cap_is_cut_with_a_warning():
+    text = "Text [1].\n\nReferences\n1. Start\n" + "more words\n" * 1_000
+    document, problems = parse_document(text, "r.txt")
+    assert len(document.references[0].text) <= MAX_FIELD_CHARS
+    assert any("entry 1 cut" in p.message for p in problems)
+
+
+def test_citation_markers_are_capped_per_sentence_and_per_document(tmp_path):
+    # 4 MB of sentences citing [1-20, 21-40, ...] made 10 million markers: 24 s and 1 GB.
+    ranges = ",".join(f"{a}-{a + 19}" for a in range(1, 980, 20))
+    references = "".join(f"{n}. Reference {n}.\n" for n in range(1, 1000))
+    document, _ = parse_document(f"Text here [{ranges}].\n" * 1_000 + "\nReferences\n" + references, "m.txt")
+    problems: list = []
+    passages = list(passage_sentences(document, Settings(), problems=problems))
+    counts = [len(markers) for _, sentences in passages for *_, markers in sentences]
+    assert max(counts) == MAX_MARKERS_PER_SENTENCE
+    assert sum(counts) <= MAX_MARKERS_PER_DOCUMENT
+    assert any("lost citation markers" in p.message for p in problems)
+    ordinary, _ = parse_document("Text here [1-3, 7].\n\nReferences\n" + references, "o.txt")
+    assert [m for _, s in passage_sentences(ordinary, Settings()) for *_, m in s] == [("1", "2", "3", "7")]
+
+
+def test_punkts_slow_path_is_spent_per_document_then_paragraphs_split_simply():
+    paragraph = "a.. " * 20_000  # 40,000 marks, all for the slow path
+    document, _ = parse_document("# T\n\n" + "\n\n".join([paragraph] * 5), "s.md")
+    problems: list = []
+    list(passage_sentences(document, Settings(), problems=problems))
+    (warning,) = problems
+    assert warning.message.startswith("2 paragraph(s) split at every full stop")
+    assert MAX_SLOW_SPLIT_MARKS < 40_000 * 3  # three paragraphs spend the budget
