@@ -202,3 +202,28 @@ def test_the_evaluate_page_runs_nothing_for_a_visitor_without_the_key(monkeypatc
     assert not at.exception
     assert not [b for b in at.button if b.label == "Run"]
     assert any("sign in" in text for text in _infos(at))
+
+
+def test_a_broken_file_or_fifo_can_be_removed_from_the_documents_page(monkeypatch, corpus):
+    import os
+
+    os.mkfifo(corpus / "pipe.md")
+    (corpus / "broken.md").write_bytes(b"")
+    at = _documents_page(monkeypatch, corpus)
+    labels = [b.label for b in at.button]
+    assert "Remove pipe\\.md" in labels and "Remove broken\\.md" in labels
+    next(b for b in at.button if b.label == "Remove pipe\\.md").click()
+    at.run()
+    assert not at.exception
+    assert not os.path.lexists(corpus / "pipe.md")
+    assert at.success[0].value.startswith("Removed pipe\\.md; it is kept as removed")
+    ((change, _),) = changes.recent_changes(corpus, 10)
+    assert (change.action, change.path, change.who) == ("removed", "pipe.md", access.LOCAL_NAME)
+
+
+def test_a_visitor_without_the_key_cannot_remove_a_document(monkeypatch, corpus, shared_server):
+    monkeypatch.setenv("CITEBOT_ADMIN_KEY", KEY)
+    (corpus / "broken.md").write_bytes(b"")
+    at = _documents_page(monkeypatch, corpus)
+    assert not [b for b in at.button if b.label.startswith("Remove ")]
+    assert (corpus / "broken.md").exists()

@@ -105,3 +105,21 @@ def test_no_outside_address_is_looked_up(monkeypatch):
     monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
     serve.no_outside_lookup()
     assert net_util.get_external_ip() is None
+
+
+def test_a_clear_cache_request_from_a_visitor_clears_only_that_session(monkeypatch):
+    from streamlit.runtime import app_session, caching
+
+    monkeypatch.setattr(app_session.AppSession, "_handle_clear_cache_request", None)
+    serve.no_shared_cache_clearing()
+    cleared: list[str] = []
+    monkeypatch.setattr(caching.cache_resource, "clear", lambda: cleared.append("resource"))
+    monkeypatch.setattr(caching.cache_data, "clear", lambda: cleared.append("data"))
+
+    class Session:
+        def __init__(self) -> None:
+            self._session_state = {"signed_in_as": "ana"}
+
+    visitor = Session()
+    app_session.AppSession._handle_clear_cache_request(visitor)
+    assert cleared == [] and visitor._session_state == {}

@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     threading.Thread(target=_warm_up_when_served, name=WARM_UP_THREAD, daemon=True).start()
     argv = take_switches(sys.argv[1:] if argv is None else argv, os.environ)
     no_outside_lookup()
+    no_shared_cache_clearing()
     cli.main(streamlit_args(argv), prog_name="streamlit")
 
 
@@ -189,6 +190,24 @@ def no_outside_lookup() -> None:
     from streamlit import net_util
 
     net_util.get_external_ip = lambda: None
+
+
+def no_shared_cache_clearing() -> None:
+    """Make a visitor's "clear cache" request clear that visitor's own session only.
+
+    The menu entry is hidden (`client.toolbarMode`), but any websocket client can still send the
+    request, and Streamlit would drop the index every session shares, making everyone wait for
+    a rebuild.
+    """
+    from streamlit.runtime.app_session import AppSession
+
+    if not hasattr(AppSession, "_handle_clear_cache_request"):
+        raise RuntimeError("this Streamlit handles 'clear cache' differently; check ui/serve.py")
+
+    def clear_own_session(session: AppSession) -> None:
+        session._session_state.clear()
+
+    AppSession._handle_clear_cache_request = clear_own_session
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ the chat's "open in document" links here, and the address can be shared.
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import streamlit as st
 from common import (
@@ -143,6 +145,10 @@ def add_document() -> None:
     st.page_link(DOCUMENTS_PAGE, label="Read it", query_params=present.document_query(added.doc_id))
 
 
+def _removable(path: Path) -> bool:
+    return os.path.lexists(path) and (path.is_symlink() or not path.is_dir())
+
+
 def show_changes(bot: pipeline.Bot) -> None:
     folder = corpus_folder()
     if folder is None:
@@ -153,9 +159,8 @@ def show_changes(bot: pipeline.Bot) -> None:
             st.caption("No document has been added or removed in the browser.")
         else:
             st.html(present.changes_to_html(shown))
-        broken = sorted(
-            {p.path for p in bot.problems if (folder / p.path).is_file() or (folder / p.path).is_symlink()}
-        )
+        # Any file with a warning, a FIFO or a broken link too, but not a folder.
+        broken = sorted({p.path for p in bot.problems if _removable(folder / p.path)})
         if broken:
             st.markdown("**Files with loading warnings**")
             for number, rel in enumerate(broken):
