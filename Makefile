@@ -11,6 +11,8 @@ DEV_BIN := $(DEV_VENV)/bin
 DEV_STAMP := $(DEV_VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= localhost
+# More options for python -m ui.serve: --read-only, --require-key, any streamlit run option.
+SERVE_OPTIONS ?=
 
 .PHONY: run test index lint clean
 
@@ -34,7 +36,7 @@ index: $(STAMP)
 # first-answer benchmark (bench/first_answer.py) starts the server with this same command.
 run: index
 	@echo "citebot: open http://$(ADDRESS):$(PORT) in a browser (Ctrl-C stops the server)"
-	$(BIN)/python -m ui.serve --server.port $(PORT) --server.address $(ADDRESS)
+	$(BIN)/python -m ui.serve --server.port $(PORT) --server.address $(ADDRESS) $(SERVE_OPTIONS)
 
 test: $(DEV_STAMP)
 	$(DEV_BIN)/python -m pytest -q
