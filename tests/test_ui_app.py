@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,9 +194,18 @@ def test_a_new_file_in_the_corpus_is_picked_up_without_restarting(monkeypatch, t
     (folder / "rhubarb.txt").write_text(
         "Rhubarb Compost\nRhubarb leaves take about six months to compost fully.\n", encoding="utf-8"
     )
+    # The question asked meanwhile is answered at once, from the documents as they were, saying so.
     ask(at, "How long do rhubarb leaves take to compost?")
-    assert "Rhubarb leaves take about six months to compost fully" in replies(at)[1]
+    assert "cb-abstain" in replies(at)[1]
+    assert any("The documents changed" in c.value for c in at.caption)
+    common = sys.modules["common"]  # the pages' own module, as Streamlit imported it
+    deadline = time.monotonic() + 60
+    while common.rebuilding() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ask(at, "How long do rhubarb leaves take to compost?")
+    assert "Rhubarb leaves take about six months to compost fully" in replies(at)[2]
     assert at.sidebar.markdown[0].value.startswith("**5** documents")
+    assert not any("The documents changed" in c.value for c in at.caption)
 
 
 def test_question_over_the_limit_shows_an_error_and_keeps_the_history(monkeypatch, corpus):

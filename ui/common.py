@@ -29,16 +29,97 @@ def corpus_path() -> str:
     return default_corpus()
 
 
-@st.cache_resource(max_entries=4, show_spinner="Indexing the documents\u2026")
-def _load(corpus: str, settings: Settings, fingerprint: str) -> pipeline.Bot:
-    return pipeline.load(corpus, settings)
+class _Shelf:
+    """The loaded corpus of each (corpus, settings), shared by every session of the server.
+
+    When the corpus changes, the new index is built in a background thread while every session
+    keeps answering from the one it has; a session that must see the change (the one that just
+    added or removed a document) waits for it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bots: dict[tuple[str, Settings], pipeline.Bot] = {}
+        self._building: dict[tuple[str, Settings], str] = {}  # key -> fingerprint being built
+        self._failed: dict[tuple[str, Settings], tuple[str, CitebotError]] = {}
+        self._build_locks: dict[tuple[str, Settings], threading.Lock] = {}
+
+    def get(self, corpus: str, settings: Settings, wait: bool) -> pipeline.Bot:
+        key = (corpus, settings)
+        fingerprint = store.fingerprint(corpus, settings)
+        with self._lock:
+            bot = self._bots.get(key)
+            failed = self._failed.get(key)
+            if bot is not None and bot.fingerprint == fingerprint:
+                return bot
+            if failed and failed[0] == fingerprint:
+                raise failed[1]
+            if bot is not None and not wait:
+                if self._building.get(key) != fingerprint:
+                    self._building[key] = fingerprint
+                    threading.Thread(
+                        target=self._build, args=(key, fingerprint), name=REBUILD_THREAD, daemon=True
+                    ).start()
+                return bot
+        return self._build(key, fingerprint)
+
+    def loaded(self, corpus: str, settings: Settings) -> bool:
+        """Return whether some index of this corpus is loaded, current or not."""
+        with self._lock:
+            return (corpus, settings) in self._bots
+
+    def rebuilding(self, corpus: str, settings: Settings) -> bool:
+        """Return whether a new index of this corpus is being built while the old one answers."""
+        with self._lock:
+            return (corpus, settings) in self._building
+
+    def _build(self, key: tuple[str, Settings], fingerprint: str) -> pipeline.Bot:
+        with self._lock:
+            build_lock = self._build_locks.setdefault(key, threading.Lock())
+        with build_lock:  # one build of a corpus at a time; a waiting one may find it done
+            try:
+                with self._lock:
+                    bot = self._bots.get(key)
+                if bot is not None and bot.fingerprint == store.fingerprint(*key):
+                    return bot
+                try:
+                    bot = pipeline.load(*key)
+                except CitebotError as error:
+                    with self._lock:
+                        self._failed[key] = (fingerprint, error)
+                    raise
+                with self._lock:
+                    self._bots[key] = bot
+                    self._failed.pop(key, None)
+                    while len(self._bots) > MAX_LOADED:
+                        self._bots.pop(next(iter(self._bots)))
+                return bot
+            finally:
+                with self._lock:
+                    if self._building.get(key) == fingerprint:
+                        del self._building[key]
 
 
-def current_bot(settings: Settings | None = None) -> pipeline.Bot:
-    """Return the loaded corpus for these settings, reloading when a corpus file changed."""
-    settings = settings or Settings()
-    corpus = corpus_path()
-    return _load(corpus, settings, store.fingerprint(corpus, settings))
+REBUILD_THREAD = "citebot-rebuild"
+# Corpora (or settings) kept loaded at once.
+MAX_LOADED = 4
+
+
+@st.cache_resource
+def _shelf() -> _Shelf:
+    return _Shelf()
+
+
+def current_bot(settings: Settings | None = None, wait: bool = False) -> pipeline.Bot:
+    """Return the loaded corpus for these settings. After a change to the corpus, the one loaded
+    before is returned while the new one builds in the background, unless `wait` is true (or
+    none is loaded yet): then the new one is built, or waited for, first."""
+    return _shelf().get(corpus_path(), settings or Settings(), wait)
+
+
+def rebuilding(settings: Settings | None = None) -> bool:
+    """Return whether answers come from the index as it was while a new one builds."""
+    return _shelf().rebuilding(corpus_path(), settings or Settings())
 
 
 # --- shared by the chat and the documents pages -------------------------------------------
@@ -46,10 +127,20 @@ def current_bot(settings: Settings | None = None) -> pipeline.Bot:
 DOCUMENTS_PAGE = "pages/1_Documents.py"
 
 
-def bot_or_stop(settings: Settings | None = None) -> pipeline.Bot:
-    """Return the loaded corpus; when it cannot be loaded, say why and stop the page."""
+def bot_or_stop(settings: Settings | None = None, wait: bool = False) -> pipeline.Bot:
+    """Return the loaded corpus (see `current_bot`); when it cannot be loaded, say why and stop
+    the page."""
     try:
-        return current_bot(settings)
+        if wait or not _shelf().loaded(corpus_path(), settings or Settings()):
+            with st.spinner("Indexing the documents\u2026"):
+                return current_bot(settings, wait=True)
+        bot = current_bot(settings)
+        if rebuilding(settings):
+            st.caption(
+                ":material/sync: The documents changed; until they are indexed again, answers "
+                "come from them as they were."
+            )
+        return bot
     except CitebotError as error:
         st.error(present.escape_markdown(visible(str(error))))
         st.stop()

@@ -87,9 +87,10 @@ def remove_form(folder, rel: str, key: str) -> None:
     except UploadError as error:
         st.error(f"Not removed: {present.escape_markdown(str(error))}")
         return
-    st.success(
-        f"Removed {present.escape_markdown(change.path)}; it is kept as {present.escape_markdown(change.kept_as)}."
-    )
+    # Shown after the page is drawn again over the new index, which no longer lists the file.
+    st.session_state.removed_message = f"Removed {present.escape_markdown(change.path)}; it is kept as {present.escape_markdown(change.kept_as)}."
+    bot_or_stop(wait=True)
+    st.rerun()
 
 
 def add_document() -> None:
@@ -132,8 +133,8 @@ def add_document() -> None:
         st.error(f"Not added: {present.escape_markdown(str(error))}")
         return
     rel = path.relative_to(folder).as_posix()
-    # Loading now builds the new index, so the next question already searches the new document.
-    bot = bot_or_stop()
+    # Waiting for the new index here, so the next question already searches the new document.
+    bot = bot_or_stop(wait=True)
     added = next((d for d in bot.corpus.documents if d.path == rel), None)
     if added is None:
         st.warning(f"Saved {present.escape_markdown(rel)}, but it could not be read as a document.")
@@ -190,6 +191,8 @@ def show_list(bot: pipeline.Bot) -> None:
 
 st.set_page_config(page_title="citebot \u00b7 Documents")
 use_style()
+if "removed_message" in st.session_state:
+    st.success(st.session_state.pop("removed_message"))
 doc_id = st.query_params.get("doc")
 if doc_id:
     show_document(bot_or_stop(), doc_id, st.query_params.get("passage"))
