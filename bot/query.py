@@ -41,6 +41,9 @@ from bot.wording import (
 )
 
 MAX_QUESTION_CHARS = 2000
+# A document teaches at most this many name pairs ("Valium (diazepam)"): its first ones; the rest
+# are ignored, and the build reports the document.
+MAX_ALIASES_PER_DOCUMENT = 50
 # Shorter unknown words are more often real words the corpus lacks than typos ("safe", not "same").
 MIN_CORRECTED = 5
 # A slip for an ordinary English word is read as that word only when this long ("alowed"):
@@ -155,18 +158,43 @@ class Lexicon:
 
 
 def learn_aliases(texts: Iterable[str]) -> list[tuple[str, ...]]:
-    """Return name pairs written as 'Name (other)' where exactly one side is capitalized or both are."""
-    pairs: dict[tuple[str, str], None] = {}
+    """Return name pairs written as 'Name (other)' where exactly one side is capitalized or both are.
+
+    Each text gives its first `MAX_ALIASES_PER_DOCUMENT` pairs; an ordinary English word written
+    in lower case is no name ("Valium (bleach)").
+    """
+    pairs: dict[tuple[str, ...], None] = {}
     for text in texts:
-        if "(" not in text or not _ALIAS_END.search(text):
-            continue
-        for outer, inner in _ALIAS.findall(text):
-            if inner.isupper() or outer.isupper() or not (outer[0].isupper() or inner[0].isupper()):
-                continue
-            a, b = normalize(outer), normalize(inner)
-            if a != b:
-                pairs[tuple(sorted((a, b)))] = None
+        pairs.update(_text_aliases(text, MAX_ALIASES_PER_DOCUMENT))
     return list(pairs)
+
+
+def aliases_over_cap(text: str) -> int:
+    """Return how many distinct name pairs a text writes when that is more than the
+    `MAX_ALIASES_PER_DOCUMENT` that `learn_aliases` keeps of it; else 0."""
+    # Each pair is written with a bracket: a text with few brackets is not read through.
+    if text.count("(") <= MAX_ALIASES_PER_DOCUMENT:
+        return 0
+    found = len(_text_aliases(text))
+    return found if found > MAX_ALIASES_PER_DOCUMENT else 0
+
+
+def _text_aliases(text: str, limit: int | None = None) -> dict[tuple[str, ...], None]:
+    """Return the distinct name pairs of one text, in order of first use, the first `limit` of them."""
+    pairs: dict[tuple[str, ...], None] = {}
+    if "(" not in text or not _ALIAS_END.search(text):
+        return pairs
+    for match in _ALIAS.finditer(text):
+        outer, inner = match.groups()
+        if inner.isupper() or outer.isupper() or not (outer[0].isupper() or inner[0].isupper()):
+            continue
+        a, b = normalize(outer), normalize(inner)
+        if a == b or (outer[0].islower() and not is_name(a)) or (inner[0].islower() and not is_name(b)):
+            continue
+        pairs[tuple(sorted((a, b)))] = None
+        if len(pairs) == limit:
+            break
+    return pairs
 
 
 def build_lexicon(
