@@ -44,6 +44,12 @@ MAX_QUESTION_CHARS = 2000
 # A document teaches at most this many name pairs ("Valium (diazepam)"): its first ones; the rest
 # are ignored, and the build reports the document.
 MAX_ALIASES_PER_DOCUMENT = 50
+# A word is searched with at most this many other names from the corpus's pairs and synonyms
+# file (those the most passages use): more are ignored.
+MAX_ALTERNATIVES_PER_WORD = 20
+# Other names, borrowed words and answer words are searched only while a question's distinct
+# terms stay within this many (the most of a shipped question: 57); its own words always are.
+MAX_QUERY_TERMS = 256
 # Shorter unknown words are more often real words the corpus lacks than typos ("safe", not "same").
 MIN_CORRECTED = 5
 # A slip for an ordinary English word is read as that word only when this long ("alowed"):
@@ -123,8 +129,20 @@ class Lexicon:
             for item in group:
                 for word in item:
                     by_word.setdefault(word, []).append(number)
-        self._by_word.update({w: tuple(dict.fromkeys(g)) for w, g in by_word.items()})
+        self._by_word.update({w: self._most_used_groups(w, g) for w, g in by_word.items()})
         self._by_initial.update(by_initial(word for word, _ in self.word_counts))
+
+    def _most_used_groups(self, word: str, numbers: Sequence[int]) -> tuple[int, ...]:
+        """Return the numbers of a word's groups, once each, at most `MAX_ALTERNATIVES_PER_WORD`
+        of them: those whose other names the most passages use, in their order."""
+        numbers = tuple(dict.fromkeys(numbers))
+        if len(numbers) <= MAX_ALTERNATIVES_PER_WORD:
+            return numbers
+
+        def used(number: int) -> int:
+            return max((self.count(w) for item in self.groups[number] for w in item if w != word), default=0)
+
+        return tuple(sorted(sorted(numbers, key=lambda n: -used(n))[:MAX_ALTERNATIVES_PER_WORD]))
 
     def count(self, word: str) -> int:
         """Return how many passages use this normalized word."""
@@ -401,6 +419,24 @@ def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for w in words_ for t in word_terms(w, settings)))
 
 
+def _other_names(
+    unit: _Unit, own: tuple[str, ...], settings: Settings
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Return a unit's own terms and those of its groups' other names (at most
+    `MAX_ALTERNATIVES_PER_WORD` of them), each with the words it is written with."""
+    written: dict[tuple[str, ...], tuple[str, ...]] = {own: unit.words}
+    for group in unit.groups:
+        for item in group:
+            if len(written) > MAX_ALTERNATIVES_PER_WORD:
+                return written
+            terms_of_item = _terms_of(item, settings)
+            # A phrase whose other words are stopwords ("in your system") is no one word.
+            if len(item) > 1 and len(terms_of_item) < 2 and item != unit.words:
+                continue
+            written.setdefault(terms_of_item, item)
+    return written
+
+
 # At most this many members stand for a family named without one.
 MAX_MEMBERS = 5
 
@@ -458,14 +494,18 @@ def build_query(
                 if word in asking:
                     asking.add(correction)
     terms: list[str] = []
+    searched: set[str] = set()
     weights: list[float] = []
     concepts: list[Concept] = []
     expansions: list[str] = []
     names: list[tuple[tuple[str, ...], ...]] = []
 
-    def add(new_terms: Sequence[str], weight: float) -> tuple[str, ...]:
-        added = tuple(t for t in dict.fromkeys(new_terms) if t not in terms)
+    def add(new_terms: Sequence[str], weight: float, typed: bool = False) -> tuple[str, ...]:
+        added = tuple(t for t in dict.fromkeys(new_terms) if t not in searched)
+        if not typed and len(terms) + len(added) > MAX_QUERY_TERMS:
+            return ()
         terms.extend(added)
+        searched.update(added)
         weights.extend([weight] * len(added))
         return added
 
@@ -475,14 +515,7 @@ def build_query(
         if not own:
             continue
         # Each alternative's terms, and the words it is written with.
-        written: dict[tuple[str, ...], tuple[str, ...]] = {own: unit.words}
-        for group in unit.groups:
-            for item in group:
-                terms_of_item = _terms_of(item, settings)
-                # A phrase whose other words are stopwords ("in your system") is no one word.
-                if len(item) > 1 and len(terms_of_item) < 2 and item != unit.words:
-                    continue
-                written.setdefault(terms_of_item, item)
+        written = _other_names(unit, own, settings)
         absent = not any(all(t in known for t in a) for a in written if a)
         classes: dict[tuple[str, ...], tuple[str, ...]] = {}
         if (
@@ -551,7 +584,7 @@ def build_query(
         # The class names of a medicine the corpus names match, but are not searched.
         matching = alternatives + [c for c in classes if c and c not in alternatives]
         concepts.append(Concept(unit.word, tuple(matching), role, kind, background))
-        added = [add(own, FRAMING_WEIGHT if framing else 1.0)]
+        added = [add(own, FRAMING_WEIGHT if framing else 1.0, typed=True)]
         for alternative in alternatives[1:]:
             if all(t in typed_terms for t in alternative):
                 continue  # typed too ("Is Zorvex the same as quinopril?"): each counts on its own

@@ -17,14 +17,21 @@ from pathlib import Path
 import pytest
 from conftest import SEED, write_corpus
 
-from bot import ask, load
+from bot import Settings, ask, load
+from bot.analysis import word_terms
 from bot.query import (
     MAX_ALIASES_PER_DOCUMENT,
+    MAX_ALTERNATIVES_PER_WORD,
+    MAX_QUERY_TERMS,
+    MAX_QUESTION_CHARS,
+    Lexicon,
+    build_query,
     learn_aliases,
 )
 
 # Far longer than any of these tests takes, far shorter than the unbounded work took.
 ALARM_SECONDS = 20
+VALIUM_QUESTION = "What is the usual dose of Valium for muscle spasms?"
 
 
 @contextmanager
@@ -76,6 +83,18 @@ def test_a_document_teaches_only_its_first_name_pairs_and_is_reported(aliases_bo
     assert len(valium) == MAX_ALIASES_PER_DOCUMENT + 1  # and the seed's "Valium (diazepam)"
 
 
+def test_a_question_on_a_name_with_many_pairs_still_quotes_its_passage(aliases_bot):
+    with alarm():
+        answer, _ = ask(aliases_bot, VALIUM_QUESTION)
+    assert not answer.abstained
+    assert any("2-10 mg taken 2-4 times daily" in q.text for q in answer.quotes)
+    valium = next(c for c in answer.query.concepts if c.word == "valium")
+    assert len(valium.alternatives) <= 1 + MAX_ALTERNATIVES_PER_WORD
+    # The name the most passages use is kept among the many.
+    assert ("diazepam",) in valium.alternatives
+    assert len(set(answer.query.terms)) <= MAX_QUERY_TERMS
+
+
 def test_an_everyday_word_written_as_a_name_finds_nothing_else(aliases_bot):
     with alarm():
         answer, _ = ask(aliases_bot, "Is bleach dangerous to drink?")
@@ -94,3 +113,37 @@ def test_an_everyday_word_written_as_a_name_finds_nothing_else(aliases_bot):
 )
 def test_an_everyday_word_is_a_name_only_when_capitalized(text, pairs):
     assert learn_aliases([text]) == pairs
+
+
+def test_a_word_keeps_the_groups_whose_names_the_most_passages_use():
+    made = made_up(3 * MAX_ALTERNATIVES_PER_WORD, "qz")
+    counts = sorted([("diazepam", 40), ("valium", 50), *((name, 1) for name in made)])
+    groups = tuple((("valium",), (name,)) for name in [*made, "diazepam"])
+    lexicon = Lexicon(tuple(counts), groups)
+    kept = [lexicon.groups[n] for n in lexicon._by_word["valium"]]
+    assert len(kept) == MAX_ALTERNATIVES_PER_WORD
+    assert (("valium",), ("diazepam",)) in kept
+    assert kept[:-1] == list(groups[: MAX_ALTERNATIVES_PER_WORD - 1])  # ties: the first ones
+    # Every name still knows its own groups.
+    assert lexicon._by_word[made[-1]] == (len(made) - 1,)
+
+
+def test_a_long_question_of_names_with_many_names_searches_a_bounded_query():
+    # 300 words, each the first of as many name pairs as a word may be searched with.
+    asked = made_up(300, "zw", 3)
+    groups = tuple(
+        ((word,), (f"{word}{other}",))
+        for word in asked
+        for other in made_up(MAX_ALTERNATIVES_PER_WORD, "", 2)
+    )
+    names = {w for g in groups for item in g for w in item}
+    lexicon = Lexicon(tuple((w, 1) for w in sorted(names)), groups)
+    question = " ".join(asked)[:MAX_QUESTION_CHARS]
+    with alarm():
+        query = build_query(question, lexicon, names, Settings())
+    own = {t for word in asked for t in word_terms(word, Settings())}
+    assert len(set(query.terms) - own) <= MAX_QUERY_TERMS
+    assert all(len(c.alternatives) <= 1 + MAX_ALTERNATIVES_PER_WORD for c in query.concepts)
+    # The question's own words are all searched, and all still concepts a quote must speak of.
+    assert own <= set(query.terms)
+    assert [c.word for c in query.concepts] == asked
