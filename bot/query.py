@@ -13,7 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -47,6 +47,12 @@ MAX_ALIASES_PER_DOCUMENT = 50
 # A word is searched with at most this many other names from the corpus's pairs and synonyms
 # file (those the most passages use): more are ignored.
 MAX_ALTERNATIVES_PER_WORD = 20
+# A slip is compared with at most this many corpus words of each first letter and length (the
+# most used): a rarer word is never a correction.
+MAX_CORRECTION_CANDIDATES = 1000
+# At most this many distinct words of a question are looked up for a correction: the first;
+# the rest are searched as typed.
+MAX_CORRECTED_WORDS = 8
 # Other names, borrowed words and answer words are searched only while a question's distinct
 # terms stay within this many (the most of a shipped question: 57); its own words always are.
 MAX_QUERY_TERMS = 256
@@ -130,7 +136,16 @@ class Lexicon:
                 for word in item:
                     by_word.setdefault(word, []).append(number)
         self._by_word.update({w: self._most_used_groups(w, g) for w, g in by_word.items()})
-        self._by_initial.update(by_initial(word for word, _ in self.word_counts))
+        self._by_initial.update(
+            {
+                key: words_ if len(words_) <= MAX_CORRECTION_CANDIDATES else self._most_used(words_)
+                for key, words_ in by_initial(word for word, _ in self.word_counts).items()
+            }
+        )
+
+    def _most_used(self, words_: Sequence[str]) -> tuple[str, ...]:
+        """Return the `MAX_CORRECTION_CANDIDATES` words the most passages use, most used first."""
+        return tuple(sorted(words_, key=lambda w: -self.count(w))[:MAX_CORRECTION_CANDIDATES])
 
     def _most_used_groups(self, word: str, numbers: Sequence[int]) -> tuple[int, ...]:
         """Return the numbers of a word's groups, once each, at most `MAX_ALTERNATIVES_PER_WORD`
@@ -419,6 +434,36 @@ def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for w in words_ for t in word_terms(w, settings)))
 
 
+def _may_be_slip(word: str, known: Container[str], settings: Settings) -> bool:
+    """Return True for a typed word that may be a slip: long enough, of letters, and none of
+    whose terms the index holds."""
+    own = word_terms(word, settings)
+    return (
+        settings.spelling
+        and bool(own)
+        and word.isalpha()
+        and len(word) >= MIN_CORRECTED
+        and not any(t in known for t in own)
+        # An ordinary English word the corpus lacks is not a slip ("cravings", "garden").
+        and not (settings.english and not is_name(word))
+    )
+
+
+def _correction(word: str, lexicon: Lexicon, settings: Settings) -> str | None:
+    """Return the word a slip is read as: the closest corpus word, else an ordinary English one;
+    None when none is close."""
+    correction = lexicon.correct(word)
+    if (
+        not correction
+        and settings.english
+        and len(word) >= MIN_ENGLISH_CORRECTED
+        and not _named(word, lexicon, settings)
+    ):
+        # Not a slip for a corpus word, maybe for an ordinary one ("alowed", "allowed").
+        correction = english_correction(word)
+    return correction if correction != word else None
+
+
 def _other_names(
     unit: _Unit, own: tuple[str, ...], settings: Settings
 ) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -468,31 +513,19 @@ def build_query(
     tokens = words(wording.text)
     asking = set(words(_asking_sentence(wording.text)))
     corrections: dict[str, str] = {}
+    # Each distinct word looked up, and what it is read as (None: as typed).
+    tried: dict[str, str | None] = {}
     for number, word in enumerate(tokens):
-        own = word_terms(word, settings)
-        if (
-            settings.spelling
-            and own
-            and word.isalpha()
-            and len(word) >= MIN_CORRECTED
-            and not any(t in known for t in own)
-            # An ordinary English word the corpus lacks is not a slip ("cravings", "garden").
-            and not (settings.english and not is_name(word))
-        ):
-            correction = lexicon.correct(word)
-            if (
-                not correction
-                and settings.english
-                and len(word) >= MIN_ENGLISH_CORRECTED
-                and not _named(word, lexicon, settings)
-            ):
-                # Not a slip for a corpus word, maybe for an ordinary one ("alowed", "allowed").
-                correction = english_correction(word)
-            if correction and correction != word:
-                corrections[word] = correction
-                tokens[number] = correction
-                if word in asking:
-                    asking.add(correction)
+        if word not in tried:
+            if len(tried) >= MAX_CORRECTED_WORDS or not _may_be_slip(word, known, settings):
+                continue
+            tried[word] = _correction(word, lexicon, settings)
+        correction = tried[word]
+        if correction:
+            corrections[word] = correction
+            tokens[number] = correction
+            if word in asking:
+                asking.add(correction)
     terms: list[str] = []
     searched: set[str] = set()
     weights: list[float] = []

@@ -7,6 +7,7 @@ how long they took.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import signal
 import string
@@ -22,6 +23,8 @@ from bot.analysis import word_terms
 from bot.query import (
     MAX_ALIASES_PER_DOCUMENT,
     MAX_ALTERNATIVES_PER_WORD,
+    MAX_CORRECTED_WORDS,
+    MAX_CORRECTION_CANDIDATES,
     MAX_QUERY_TERMS,
     MAX_QUESTION_CHARS,
     Lexicon,
@@ -147,3 +150,61 @@ def test_a_long_question_of_names_with_many_names_searches_a_bounded_query():
     # The question's own words are all searched, and all still concepts a quote must speak of.
     assert own <= set(query.terms)
     assert [c.word for c in query.concepts] == asked
+
+
+# 470,000 such words made a long misspelled question spend 147 s finding corrections.
+WORDS = 30_000
+
+
+@pytest.fixture(scope="module")
+def words_bot(tmp_path_factory: pytest.TempPathFactory):
+    # "s" and five letters: all of one first letter and length, where corrections are looked for.
+    text = "Word list\n" + " ".join(made_up(WORDS, "s", 5)) + ".\n"
+    folder = with_seed(tmp_path_factory.mktemp("words"), {"words.txt": text})
+    with alarm():
+        return load(folder, use_cache=False)
+
+
+# Slips of six letters beginning with "s" that no corpus word is: one more would be tried.
+SLIPS = [
+    f"sa{end}" for end in ("qapx", "zorq", "xemq", "uzat", "tqff", "pxzz", "ikqe", "omxv", "uzpi", "anxi")
+]
+
+
+def test_a_long_misspelled_question_corrects_a_bounded_number_of_words(words_bot, monkeypatch):
+    corrected, compared = [], []
+    correct = Lexicon.correct
+    close = difflib.get_close_matches
+
+    def counted_correct(self: Lexicon, word: str) -> str | None:
+        corrected.append(word)
+        return correct(self, word)
+
+    def counted_close(word, candidates, *args, **kwargs):
+        compared.append(len(candidates))
+        return close(word, candidates, *args, **kwargs)
+
+    monkeypatch.setattr(Lexicon, "correct", counted_correct)
+    monkeypatch.setattr(difflib, "get_close_matches", counted_close)
+    question = " ".join(SLIPS * 3)
+    with alarm():
+        answer, _ = ask(words_bot, question)
+    assert len(SLIPS) > MAX_CORRECTED_WORDS
+    assert corrected == SLIPS[:MAX_CORRECTED_WORDS]  # each distinct word once, the first ones
+    assert compared and max(compared) <= 3 * MAX_CORRECTION_CANDIDATES  # its length and one either side
+    assert {typed for typed, _ in answer.query.corrections} <= set(SLIPS[:MAX_CORRECTED_WORDS])
+
+
+def test_a_normal_misspelling_is_still_corrected_beside_many_words(words_bot):
+    with alarm():
+        answer, _ = ask(words_bot, "how long can i take diazepan for back spasms")
+    assert answer.query.corrections == (("diazepan", "diazepam"),)
+    assert any(q.doc_id == SEED.stem for q in answer.quotes)
+
+
+def test_correction_candidates_are_the_most_used_words():
+    rare = made_up(2 * MAX_CORRECTION_CANDIDATES, "sa", 4)
+    lexicon = Lexicon(tuple(sorted([("sazzzy", 5), *((w, 1) for w in rare)])))
+    # "sazzzx" is one letter from "sazzzy", which the most passages use, and from no kept rare word.
+    assert lexicon.correct("sazzzx") == "sazzzy"
+    assert len(lexicon._by_initial[("s", 6)]) == MAX_CORRECTION_CANDIDATES
