@@ -41,6 +41,9 @@ from bot.wording import (
 )
 
 MAX_QUESTION_CHARS = 2000
+# A message longer than this is refused before it is cleaned: no run of spaces and control
+# characters is that long in a question worth cleaning.
+MAX_RAW_QUESTION_CHARS = 4 * MAX_QUESTION_CHARS
 # A document teaches at most this many name pairs ("Valium (diazepam)"): its first ones; the rest
 # are ignored, and the build reports the document.
 MAX_ALIASES_PER_DOCUMENT = 50
@@ -257,8 +260,11 @@ def clean_question(question: str) -> str:
     """Remove control characters and surrounding space; raise when over the length limit.
 
     Raises:
-        QuestionError: the question is longer than `MAX_QUESTION_CHARS`.
+        QuestionError: the question is longer than `MAX_QUESTION_CHARS` once cleaned, or than
+            `MAX_RAW_QUESTION_CHARS` as given (refused before it is cleaned).
     """
+    if len(question) > MAX_RAW_QUESTION_CHARS:
+        raise QuestionError(len(question), MAX_QUESTION_CHARS)
     cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in question)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     if len(cleaned) > MAX_QUESTION_CHARS:

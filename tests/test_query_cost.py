@@ -20,6 +20,7 @@ from conftest import SEED, write_corpus
 
 from bot import Settings, ask, load
 from bot.analysis import word_terms
+from bot.errors import QuestionError
 from bot.query import (
     MAX_ALIASES_PER_DOCUMENT,
     MAX_ALTERNATIVES_PER_WORD,
@@ -27,8 +28,10 @@ from bot.query import (
     MAX_CORRECTION_CANDIDATES,
     MAX_QUERY_TERMS,
     MAX_QUESTION_CHARS,
+    MAX_RAW_QUESTION_CHARS,
     Lexicon,
     build_query,
+    clean_question,
     learn_aliases,
 )
 
@@ -208,3 +211,22 @@ def test_correction_candidates_are_the_most_used_words():
     # "sazzzx" is one letter from "sazzzy", which the most passages use, and from no kept rare word.
     assert lexicon.correct("sazzzx") == "sazzzy"
     assert len(lexicon._by_initial[("s", 6)]) == MAX_CORRECTION_CANDIDATES
+
+
+def test_a_huge_message_is_refused_before_it_is_cleaned(monkeypatch):
+    class Uncleaned:
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError("the message was cleaned")
+
+    monkeypatch.setattr("bot.query.unicodedata", Uncleaned())
+    with alarm(), pytest.raises(QuestionError) as raised:
+        clean_question("a" * 10_000_000)
+    assert raised.value.length == 10_000_000
+    assert raised.value.limit == MAX_QUESTION_CHARS
+
+
+def test_a_question_padded_with_space_is_still_cleaned_and_asked(seed_bot):
+    question = "What is the usual dose of Valium?" + " " * (MAX_RAW_QUESTION_CHARS - 100)
+    assert clean_question(question) == "What is the usual dose of Valium?"
+    with pytest.raises(QuestionError):
+        ask(seed_bot, "x" * (MAX_RAW_QUESTION_CHARS + 1))
