@@ -173,6 +173,11 @@ class Weighed:
         return self.concept.role == "passing"
 
 
+def _as_set(terms: Collection[str]) -> set[str] | frozenset[str]:
+    """Return terms as a set, to look words up in (a set given is returned as it is)."""
+    return terms if isinstance(terms, set | frozenset) else frozenset(terms)
+
+
 def weigh_concepts(
     query: Query,
     df: Callable[[str], int],
@@ -190,6 +195,7 @@ def weigh_concepts(
     result = []
     medicines = 0
     borrowed = dict(query.borrowed)
+    topic_terms, name_terms, aliases = _as_set(topic_terms), _as_set(name_terms), _as_set(aliases)
     for concept in query.concepts:
         # A phrase is as rare as its rarest word; its other names add their passages.
         frequency = sum(min(df(t) for t in alternative) for alternative in concept.alternatives)

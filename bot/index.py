@@ -328,7 +328,9 @@ class Index:
             taken: set[int] = set()
             for alternative in group:
                 found = [position.get(self._term_ids.get(t, -1)) for t in alternative]
-                members = tuple(dict.fromkeys(j for j in found if j is not None and j not in claimed | taken))
+                members = tuple(
+                    dict.fromkeys(j for j in found if j is not None and j not in claimed and j not in taken)
+                )
                 if members:
                     alternatives.append(members)
                     taken.update(members)

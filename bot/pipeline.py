@@ -24,7 +24,15 @@ from bot.chunk import check_markers, find_boilerplate, passage_sentences
 from bot.config import Settings
 from bot.conversation import chosen, context_words, is_more, shown_for_more
 from bot.index import EncodedPassages, Index, Vocabulary, state_from_ids
-from bot.query import Lexicon, build_lexicon, build_query, clean_question, learn_aliases
+from bot.query import (
+    MAX_ALIASES_PER_DOCUMENT,
+    Lexicon,
+    aliases_over_cap,
+    build_lexicon,
+    build_query,
+    clean_question,
+    learn_aliases,
+)
 from bot.read import read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Hit, Passage, Problem, Query, Turn
 from bot.table import (
@@ -194,8 +202,22 @@ def _chunk_documents(
             )
         cited = ((start, markers) for _, sentences in passages for start, _, _, markers in sentences)
         problems.extend(check_markers(document, cited))
+        if settings.aliases:
+            problems.extend(_aliases_problems(document))
         builder.add_sentences(number, document.doc_id, passages)
     return builder.finish(), problems
+
+
+def _aliases_problems(document: Document) -> list[Problem]:
+    """Return the problem of a document writing more name pairs than `learn_aliases` keeps."""
+    found = aliases_over_cap(document.text)
+    if not found:
+        return []
+    message = (
+        f"learned only the first {MAX_ALIASES_PER_DOCUMENT} of {found} name pairs 'Name (other)';"
+        " the rest are ignored"
+    )
+    return [Problem(document.path, None, message)]
 
 
 @dataclass(frozen=True, slots=True)

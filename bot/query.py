@@ -13,7 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -41,6 +41,24 @@ from bot.wording import (
 )
 
 MAX_QUESTION_CHARS = 2000
+# A message longer than this is refused before it is cleaned: no run of spaces and control
+# characters is that long in a question worth cleaning.
+MAX_RAW_QUESTION_CHARS = 4 * MAX_QUESTION_CHARS
+# A document teaches at most this many name pairs ("Valium (diazepam)"): its first ones; the rest
+# are ignored, and the build reports the document.
+MAX_ALIASES_PER_DOCUMENT = 50
+# A word is searched with at most this many other names from the corpus's pairs and synonyms
+# file (those the most passages use): more are ignored.
+MAX_ALTERNATIVES_PER_WORD = 20
+# A slip is compared with at most this many corpus words of each first letter and length (the
+# most used): a rarer word is never a correction.
+MAX_CORRECTION_CANDIDATES = 1000
+# At most this many distinct words of a question are looked up for a correction: the first;
+# the rest are searched as typed.
+MAX_CORRECTED_WORDS = 8
+# Other names, borrowed words and answer words are searched only while a question's distinct
+# terms stay within this many (the most of a shipped question: 57); its own words always are.
+MAX_QUERY_TERMS = 256
 # Shorter unknown words are more often real words the corpus lacks than typos ("safe", not "same").
 MIN_CORRECTED = 5
 # A slip for an ordinary English word is read as that word only when this long ("alowed"):
@@ -120,8 +138,29 @@ class Lexicon:
             for item in group:
                 for word in item:
                     by_word.setdefault(word, []).append(number)
-        self._by_word.update({w: tuple(dict.fromkeys(g)) for w, g in by_word.items()})
-        self._by_initial.update(by_initial(word for word, _ in self.word_counts))
+        self._by_word.update({w: self._most_used_groups(w, g) for w, g in by_word.items()})
+        self._by_initial.update(
+            {
+                key: words_ if len(words_) <= MAX_CORRECTION_CANDIDATES else self._most_used(words_)
+                for key, words_ in by_initial(word for word, _ in self.word_counts).items()
+            }
+        )
+
+    def _most_used(self, words_: Sequence[str]) -> tuple[str, ...]:
+        """Return the `MAX_CORRECTION_CANDIDATES` words the most passages use, most used first."""
+        return tuple(sorted(words_, key=lambda w: -self.count(w))[:MAX_CORRECTION_CANDIDATES])
+
+    def _most_used_groups(self, word: str, numbers: Sequence[int]) -> tuple[int, ...]:
+        """Return the numbers of a word's groups, once each, at most `MAX_ALTERNATIVES_PER_WORD`
+        of them: those whose other names the most passages use, in their order."""
+        numbers = tuple(dict.fromkeys(numbers))
+        if len(numbers) <= MAX_ALTERNATIVES_PER_WORD:
+            return numbers
+
+        def used(number: int) -> int:
+            return max((self.count(w) for item in self.groups[number] for w in item if w != word), default=0)
+
+        return tuple(sorted(sorted(numbers, key=lambda n: -used(n))[:MAX_ALTERNATIVES_PER_WORD]))
 
     def count(self, word: str) -> int:
         """Return how many passages use this normalized word."""
@@ -155,18 +194,43 @@ class Lexicon:
 
 
 def learn_aliases(texts: Iterable[str]) -> list[tuple[str, ...]]:
-    """Return name pairs written as 'Name (other)' where exactly one side is capitalized or both are."""
-    pairs: dict[tuple[str, str], None] = {}
+    """Return name pairs written as 'Name (other)' where exactly one side is capitalized or both are.
+
+    Each text gives its first `MAX_ALIASES_PER_DOCUMENT` pairs; an ordinary English word written
+    in lower case is no name ("Valium (bleach)").
+    """
+    pairs: dict[tuple[str, ...], None] = {}
     for text in texts:
-        if "(" not in text or not _ALIAS_END.search(text):
-            continue
-        for outer, inner in _ALIAS.findall(text):
-            if inner.isupper() or outer.isupper() or not (outer[0].isupper() or inner[0].isupper()):
-                continue
-            a, b = normalize(outer), normalize(inner)
-            if a != b:
-                pairs[tuple(sorted((a, b)))] = None
+        pairs.update(_text_aliases(text, MAX_ALIASES_PER_DOCUMENT))
     return list(pairs)
+
+
+def aliases_over_cap(text: str) -> int:
+    """Return how many distinct name pairs a text writes when that is more than the
+    `MAX_ALIASES_PER_DOCUMENT` that `learn_aliases` keeps of it; else 0."""
+    # Each pair is written with a bracket: a text with few brackets is not read through.
+    if text.count("(") <= MAX_ALIASES_PER_DOCUMENT:
+        return 0
+    found = len(_text_aliases(text))
+    return found if found > MAX_ALIASES_PER_DOCUMENT else 0
+
+
+def _text_aliases(text: str, limit: int | None = None) -> dict[tuple[str, ...], None]:
+    """Return the distinct name pairs of one text, in order of first use, the first `limit` of them."""
+    pairs: dict[tuple[str, ...], None] = {}
+    if "(" not in text or not _ALIAS_END.search(text):
+        return pairs
+    for match in _ALIAS.finditer(text):
+        outer, inner = match.groups()
+        if inner.isupper() or outer.isupper() or not (outer[0].isupper() or inner[0].isupper()):
+            continue
+        a, b = normalize(outer), normalize(inner)
+        if a == b or (outer[0].islower() and not is_name(a)) or (inner[0].islower() and not is_name(b)):
+            continue
+        pairs[tuple(sorted((a, b)))] = None
+        if len(pairs) == limit:
+            break
+    return pairs
 
 
 def build_lexicon(
@@ -196,8 +260,11 @@ def clean_question(question: str) -> str:
     """Remove control characters and surrounding space; raise when over the length limit.
 
     Raises:
-        QuestionError: the question is longer than `MAX_QUESTION_CHARS`.
+        QuestionError: the question is longer than `MAX_QUESTION_CHARS` once cleaned, or than
+            `MAX_RAW_QUESTION_CHARS` as given (refused before it is cleaned).
     """
+    if len(question) > MAX_RAW_QUESTION_CHARS:
+        raise QuestionError(len(question), MAX_QUESTION_CHARS)
     cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in question)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     if len(cleaned) > MAX_QUESTION_CHARS:
@@ -373,6 +440,54 @@ def _terms_of(words_: Sequence[str], settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for w in words_ for t in word_terms(w, settings)))
 
 
+def _may_be_slip(word: str, known: Container[str], settings: Settings) -> bool:
+    """Return True for a typed word that may be a slip: long enough, of letters, and none of
+    whose terms the index holds."""
+    own = word_terms(word, settings)
+    return (
+        settings.spelling
+        and bool(own)
+        and word.isalpha()
+        and len(word) >= MIN_CORRECTED
+        and not any(t in known for t in own)
+        # An ordinary English word the corpus lacks is not a slip ("cravings", "garden").
+        and not (settings.english and not is_name(word))
+    )
+
+
+def _correction(word: str, lexicon: Lexicon, settings: Settings) -> str | None:
+    """Return the word a slip is read as: the closest corpus word, else an ordinary English one;
+    None when none is close."""
+    correction = lexicon.correct(word)
+    if (
+        not correction
+        and settings.english
+        and len(word) >= MIN_ENGLISH_CORRECTED
+        and not _named(word, lexicon, settings)
+    ):
+        # Not a slip for a corpus word, maybe for an ordinary one ("alowed", "allowed").
+        correction = english_correction(word)
+    return correction if correction != word else None
+
+
+def _other_names(
+    unit: _Unit, own: tuple[str, ...], settings: Settings
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Return a unit's own terms and those of its groups' other names (at most
+    `MAX_ALTERNATIVES_PER_WORD` of them), each with the words it is written with."""
+    written: dict[tuple[str, ...], tuple[str, ...]] = {own: unit.words}
+    for group in unit.groups:
+        for item in group:
+            if len(written) > MAX_ALTERNATIVES_PER_WORD:
+                return written
+            terms_of_item = _terms_of(item, settings)
+            # A phrase whose other words are stopwords ("in your system") is no one word.
+            if len(item) > 1 and len(terms_of_item) < 2 and item != unit.words:
+                continue
+            written.setdefault(terms_of_item, item)
+    return written
+
+
 # At most this many members stand for a family named without one.
 MAX_MEMBERS = 5
 
@@ -404,40 +519,32 @@ def build_query(
     tokens = words(wording.text)
     asking = set(words(_asking_sentence(wording.text)))
     corrections: dict[str, str] = {}
+    # Each distinct word looked up, and what it is read as (None: as typed).
+    tried: dict[str, str | None] = {}
     for number, word in enumerate(tokens):
-        own = word_terms(word, settings)
-        if (
-            settings.spelling
-            and own
-            and word.isalpha()
-            and len(word) >= MIN_CORRECTED
-            and not any(t in known for t in own)
-            # An ordinary English word the corpus lacks is not a slip ("cravings", "garden").
-            and not (settings.english and not is_name(word))
-        ):
-            correction = lexicon.correct(word)
-            if (
-                not correction
-                and settings.english
-                and len(word) >= MIN_ENGLISH_CORRECTED
-                and not _named(word, lexicon, settings)
-            ):
-                # Not a slip for a corpus word, maybe for an ordinary one ("alowed", "allowed").
-                correction = english_correction(word)
-            if correction and correction != word:
-                corrections[word] = correction
-                tokens[number] = correction
-                if word in asking:
-                    asking.add(correction)
+        if word not in tried:
+            if len(tried) >= MAX_CORRECTED_WORDS or not _may_be_slip(word, known, settings):
+                continue
+            tried[word] = _correction(word, lexicon, settings)
+        correction = tried[word]
+        if correction:
+            corrections[word] = correction
+            tokens[number] = correction
+            if word in asking:
+                asking.add(correction)
     terms: list[str] = []
+    searched: set[str] = set()
     weights: list[float] = []
     concepts: list[Concept] = []
     expansions: list[str] = []
     names: list[tuple[tuple[str, ...], ...]] = []
 
-    def add(new_terms: Sequence[str], weight: float) -> tuple[str, ...]:
-        added = tuple(t for t in dict.fromkeys(new_terms) if t not in terms)
+    def add(new_terms: Sequence[str], weight: float, typed: bool = False) -> tuple[str, ...]:
+        added = tuple(t for t in dict.fromkeys(new_terms) if t not in searched)
+        if not typed and len(terms) + len(added) > MAX_QUERY_TERMS:
+            return ()
         terms.extend(added)
+        searched.update(added)
         weights.extend([weight] * len(added))
         return added
 
@@ -447,14 +554,7 @@ def build_query(
         if not own:
             continue
         # Each alternative's terms, and the words it is written with.
-        written: dict[tuple[str, ...], tuple[str, ...]] = {own: unit.words}
-        for group in unit.groups:
-            for item in group:
-                terms_of_item = _terms_of(item, settings)
-                # A phrase whose other words are stopwords ("in your system") is no one word.
-                if len(item) > 1 and len(terms_of_item) < 2 and item != unit.words:
-                    continue
-                written.setdefault(terms_of_item, item)
+        written = _other_names(unit, own, settings)
         absent = not any(all(t in known for t in a) for a in written if a)
         classes: dict[tuple[str, ...], tuple[str, ...]] = {}
         if (
@@ -523,7 +623,7 @@ def build_query(
         # The class names of a medicine the corpus names match, but are not searched.
         matching = alternatives + [c for c in classes if c and c not in alternatives]
         concepts.append(Concept(unit.word, tuple(matching), role, kind, background))
-        added = [add(own, FRAMING_WEIGHT if framing else 1.0)]
+        added = [add(own, FRAMING_WEIGHT if framing else 1.0, typed=True)]
         for alternative in alternatives[1:]:
             if all(t in typed_terms for t in alternative):
                 continue  # typed too ("Is Zorvex the same as quinopril?"): each counts on its own
