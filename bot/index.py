@@ -400,6 +400,8 @@ class Index:
             if base:
                 values = values + base
         k = min(top_k, len(positions))
+        if k == 0:
+            return ()
         # Keep everything tied with the k-th best score, then sort by (-score, position).
         kth = np.partition(values, len(values) - k)[len(values) - k]
         keep = np.flatnonzero(values >= kth)
@@ -657,7 +659,9 @@ class Index:
             for (ids, weights), w in zip(postings, query_weights, strict=True):
                 scratch[ids] += w * weights
             found = np.concatenate([postings[j][0] for j in essential])
-            positions = _union([found[scratch[found] >= floor]])
+            # With room for rounding: with groups, the exact score adds up in another order
+            # (terms outside groups first), and may exceed this sum by a unit in the last place.
+            positions = _union([found[scratch[found] * (1 + 1e-9) + 1e-12 >= floor]])
             if grouping:
                 return positions, self._score(positions, term_ids, query_weights, grouping)
             return positions, scratch[positions]

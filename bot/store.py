@@ -42,7 +42,8 @@ from bot.table import (
 
 FORMAT = "citebot-index"
 # 2: lemmas in the analyzer, and lines repeated across documents left out of passages.
-VERSION = 2
+# 3: capped titles, headings, markers and name pairs; everyday words no longer names.
+VERSION = 3
 # The shipped lists the analyzer reads: editing one changes what the index holds.
 ANALYSIS_DATA = ("stopwords.txt", "lemmas.txt")
 CACHE_FOLDER = ".citebot"
