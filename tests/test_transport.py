@@ -69,6 +69,58 @@ def test_an_upload_without_the_xsrf_token_is_refused(server):
     assert refused.value.code == 403
 
 
+async def _upload_sizes(url: str, sizes: list[int]) -> list[str]:
+    """Upload files of these sizes as a browser session does; return each answer's status."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    token = generate_xsrf_token_string(None, None)
+    cookie = {"Cookie": f"_streamlit_xsrf={token}"}
+    async with websockets.connect(
+        url.replace("http://", "ws://") + "/_stcore/stream",
+        additional_headers={"Origin": url, **cookie},
+        subprotocols=["streamlit", token],
+        open_timeout=10,
+    ) as websocket:
+        start = BackMsg()
+        start.rerun_script.query_string = ""
+        await websocket.send(start.SerializeToString())
+        session = ""
+        while not session:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(websocket.recv(), 20))
+            if message.WhichOneof("type") == "new_session":
+                session = message.new_session.initialize.session_id
+        statuses = []
+        for size in sizes:
+            body = (
+                b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.md"\r\n'
+                b"Content-Type: text/markdown\r\n\r\n" + b"x" * size + b"\r\n--B--\r\n"
+            )
+            request = urllib.request.Request(
+                f"{url}/_stcore/upload_file/{session}/file-{size}",
+                data=body,
+                method="PUT",
+                headers={"X-Xsrftoken": token, **cookie, "Content-Type": "multipart/form-data; boundary=B"},
+            )
+            try:
+                answer = await asyncio.to_thread(urllib.request.urlopen, request, None, 30)
+                statuses.append(str(answer.status))
+            except urllib.error.HTTPError as refused:
+                statuses.append(str(refused.code))
+            except (urllib.error.URLError, ConnectionError):
+                statuses.append("refused")  # answered 413 and closed before reading the body
+        return statuses
+
+
+def test_the_server_refuses_an_upload_over_5_mib_whoever_sends_it(server):
+    # Streamlit's own default is 200 MB, enforced only by the page.
+    small, large = asyncio.run(_upload_sizes(server, [1000, 6 * 2**20]))
+    assert small == "204"
+    assert large in ("413", "refused")
+
+
 def test_served_with_server_side_caps_hidden_errors_and_no_developer_menu():
     from streamlit.web import cli
 
