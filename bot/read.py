@@ -38,6 +38,11 @@ MAX_TITLE_CHARS = 300  # a longer title or heading is cut at a word
 MAX_FRONT_MATTER_LINES = 100  # front matter must close within this many lines, else it is text
 MAX_FIELD_CHARS = 2000  # a longer front-matter value or reference is cut
 MAX_MARKERS_PER_SENTENCE = 40  # a sentence keeps its first 40 citation markers
+MAX_WORDS_PER_DOCUMENT = 100_000  # distinct words (letters only); a document with more is not read
+# Below this many characters a text cannot hold MAX_WORDS_PER_DOCUMENT distinct words (of one to
+# three letters there are fewer than 20,000; longer ones take five characters with a space).
+_WORDS_CHECKED_FROM = 400_000
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 # One run of white space, then the rest of the line: closing hashes are cut in Python, as a
 # pattern that strips them ("(.*?)[ \t]*#*[ \t]*$") is cubic in a line of spaces.
@@ -544,6 +549,17 @@ def read_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]
     text, problem = _decode(raw, rel)
     if text is None:
         return None, [problem] if problem else []
+    if len(text) > _WORDS_CHECKED_FROM:
+        distinct = len(set(_LETTERS.findall(text.casefold())))
+        if distinct > MAX_WORDS_PER_DOCUMENT:
+            return None, [
+                Problem(
+                    rel,
+                    None,
+                    f"{distinct:,} distinct words, over the {MAX_WORDS_PER_DOCUMENT:,} limit: not ordinary "
+                    "text (every word would enter the vocabulary all questions are corrected against)",
+                )
+            ]
     document, problems = parse_document(text, rel)
     if all(s.start == s.end for s in document.sections):
         problems.append(Problem(rel, None, "no text outside headings and references"))

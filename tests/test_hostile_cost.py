@@ -25,6 +25,7 @@ from bot.read import (
     MAX_FRONT_MATTER_LINES,
     MAX_MARKERS_PER_SENTENCE,
     MAX_TITLE_CHARS,
+    MAX_WORDS_PER_DOCUMENT,
     folder_entries,
     parse_document,
     read_corpus,
@@ -314,3 +315,23 @@ def test_punkts_slow_path_is_spent_per_document_then_paragraphs_split_simply():
     (warning,) = problems
     assert warning.message.startswith("2 paragraph(s) split at every full stop")
     assert MAX_SLOW_SPLIT_MARKS < 40_000 * 3  # three paragraphs spend the budget
+
+
+def test_a_document_of_hundreds_of_thousands_of_made_up_words_is_not_read(tmp_path):
+    # 470,000 made-up words made every long misspelled question slow for everyone.
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = (
+        "s" + letters[n % 26] + letters[n // 26 % 26] + letters[n // 676 % 26] + letters[n // 17576]
+        for n in range(200_000)
+    )
+    folder = _corpus(tmp_path, "words.txt", "Word list\n" + " ".join(words) + ".\n")
+    corpus = read_corpus(folder)
+    assert [d.path for d in corpus.documents] == ["valium.md"]
+    (problem,) = corpus.problems
+    assert problem.path == "words.txt" and f"over the {MAX_WORDS_PER_DOCUMENT:,} limit" in problem.message
+
+
+def test_a_long_document_of_ordinary_words_is_read(tmp_path):
+    text = "Diazepam is taken two to four times a day for muscle spasm, as the label says. " * 6_000
+    folder = _corpus(tmp_path, "long.txt", "Long Guidance\n" + text + "\n")
+    assert "long.txt" in [d.path for d in read_corpus(folder).documents]
