@@ -4,6 +4,8 @@ measures side by side with the baseline, the per-question table, and hostile tex
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,63 @@ def test_an_uploaded_file_runs_and_a_bad_one_names_its_line(monkeypatch, corpus)
         'mine.jsonl:2: "passages": no passage "baclofen#99" (the document has 3 passages)'
     )
     assert not at.dataframe
+
+
+def test_a_run_of_too_many_settings_or_turns_is_refused_before_it_starts(monkeypatch, corpus):
+    at = open_page(monkeypatch, corpus)
+    from common import MAX_EVAL_SETTINGS, MAX_EVAL_TURNS  # on the path as the page runs
+
+    most = MAX_EVAL_SETTINGS
+    at.multiselect(key="eval_compare").set_value([])
+    at.text_input(key="eval_more").set_value("; ".join(f"k1={0.5 + n / 10}" for n in range(most + 1)))
+    run(at)
+    assert at.error[0].value.startswith(f"Not run: {most + 1} settings")
+    assert not at.dataframe
+    turns = MAX_EVAL_TURNS
+    many = "".join(json.dumps({**QUESTIONS[0], "id": f"q{n}"}) + "\n" for n in range(turns + 1)).encode()
+    at.radio(key="eval_source").set_value("Upload a file").run()
+    at.text_input(key="eval_more").set_value("")
+    at.file_uploader(key="eval_upload").set_value(("many.jsonl", many, "application/jsonl"))
+    run(at)
+    assert at.error[0].value.startswith(f"Not run: {turns + 1} turns")
+    assert not at.dataframe
+
+
+def test_the_servers_evaluations_run_one_at_a_time_and_later_ones_are_told_their_place():
+    import threading
+
+    if str(ROOT / "ui") not in sys.path:
+        sys.path.insert(0, str(ROOT / "ui"))
+    from common import JobQueue
+
+    queue = JobQueue()
+    inside = threading.Event()
+    release = threading.Event()
+    told: list[int] = []
+    order: list[str] = []
+
+    def first() -> None:
+        with queue.turn(told.append):
+            order.append("first starts")
+            inside.set()
+            release.wait(10)
+            order.append("first ends")
+
+    def second() -> None:
+        with queue.turn(told.append):
+            order.append("second starts")
+
+    one = threading.Thread(target=first)
+    one.start()
+    inside.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    deadline = time.monotonic() + 10
+    while not told and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert told == [1] and order == ["first starts"]  # told one run is ahead, and waits
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert order == ["first starts", "first ends", "second starts"]
+    assert queue.queued == 0

@@ -228,6 +228,11 @@ def writer(purpose: str) -> str | None:
 
 # --- one evaluation at a time ---------------------------------------------------------------
 
+# Settings one run in the browser compares (each builds an index), besides the defaults and
+# the baseline, and the turns it asks: `bot eval` has no such limit.
+MAX_EVAL_SETTINGS = 6
+MAX_EVAL_TURNS = 2000
+
 
 class JobQueue:
     """Runs one job at a time for the whole server; the others wait their turn, in order."""

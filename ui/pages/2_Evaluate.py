@@ -2,8 +2,8 @@
 side, and open any question to read what was retrieved and quoted.
 
 Runs are writes (see `bot.access`): they cost every session time, so `common.writer` says who
-may start them; a run holds at most MAX_SETTINGS settings and MAX_TURNS turns, and the server
-runs one at a time, in the order asked.
+may start them; a run holds at most `common.MAX_EVAL_SETTINGS` settings and
+`common.MAX_EVAL_TURNS` turns, and the server runs one at a time, in the order asked.
 
 The page only arranges widgets: `bot.evaluate` runs and measures, `bot.report` shapes the rows,
 `bot.present` builds the HTML of answers and passages from escaped text.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from common import corpus_path, evaluation_queue, use_style, writer
+from common import MAX_EVAL_SETTINGS, MAX_EVAL_TURNS, corpus_path, evaluation_queue, use_style, writer
 
 from bot import evaluate, present, read_corpus, report
 from bot.config import Settings
@@ -23,9 +23,6 @@ from bot.errors import CitebotError
 SHIPPED = "Shipped with the corpus"
 UPLOADED = "Upload a file"
 DEFAULT_COMPARE = ["variant=okapi", "passage_words=200", "stemmer=none"]
-# Settings compared in one run (each builds an index), besides the defaults and the baseline.
-MAX_SETTINGS = 6
-MAX_TURNS = 2000
 QUESTIONS_FILE_MIB = 2
 
 
@@ -154,10 +151,14 @@ def waiting(ahead: int) -> None:
 
 def start(cases: evaluate.CaseSet, chosen: list[str], k: int) -> None:
     turns = cases.turn_count
-    if len(chosen) > MAX_SETTINGS:
-        st.error(f"Not run: {len(chosen)} settings; a run compares at most {MAX_SETTINGS} with the defaults.")
-    elif turns > MAX_TURNS:
-        st.error(f"Not run: {turns} turns; a run in the browser takes at most {MAX_TURNS} (use `bot eval`).")
+    if len(chosen) > MAX_EVAL_SETTINGS:
+        st.error(
+            f"Not run: {len(chosen)} settings; a run compares at most {MAX_EVAL_SETTINGS} with the defaults."
+        )
+    elif turns > MAX_EVAL_TURNS:
+        st.error(
+            f"Not run: {turns} turns; a run in the browser takes at most {MAX_EVAL_TURNS} (use `bot eval`)."
+        )
     else:
         with evaluation_queue().turn(waiting):
             st.session_state.eval_report = run(cases, chosen, k)
