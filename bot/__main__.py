@@ -1,8 +1,6 @@
 """`python -m bot`: the same as the `bot` command."""
 
-import sys
-
-from bot.cli import main
+from bot.cli import main_exit
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main_exit()

@@ -290,5 +290,13 @@ def main(
 
 
 def main_exit() -> None:
-    """Entry point of the `bot` console script."""
-    sys.exit(main())
+    """Entry point of the `bot` console script. A reader that stops reading (`bot ask ... |
+    head`) ends the command quietly, with exit code 0: what it read was written whole."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes standard output once more at exit; pointed at nothing, that is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

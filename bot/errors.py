@@ -85,7 +85,8 @@ class QuestionError(CitebotError):
         self.length = length
         self.limit = limit
         super().__init__(
-            f"question: {length} characters is over the limit of {limit}; ask a shorter question"
+            f"the question is too long: {length:,} characters, over the limit of {limit:,}; "
+            "ask a shorter question"
         )
 
 

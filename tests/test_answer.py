@@ -89,7 +89,9 @@ def test_question_without_content_words_asks_for_a_subject(seed_bot):
 
 
 def test_too_long_question_is_an_error(seed_bot):
-    with pytest.raises(QuestionError, match="question: 2001 characters is over the limit of 2000"):
+    with pytest.raises(
+        QuestionError, match="the question is too long: 2,001 characters, over the limit of 2,000"
+    ):
         ask(seed_bot, "a" * 2001)
 
 

@@ -137,7 +137,7 @@ def test_chat_asks_back_and_takes_the_number_of_a_choice(small_corpus, capsys):
         ),
         (
             ["ask", "--no-cache", "--corpus", "{seed}", "a" * 2001],
-            "error: question: 2001 characters is over the limit",
+            "error: the question is too long: 2,001 characters, over the limit",
         ),
         (
             ["ask", "--no-cache", "--corpus", "{seed}", "--top-k", "0", "dose"],
@@ -183,3 +183,25 @@ def test_python_m_bot_exit_codes(tmp_path: Path):
     assert empty.returncode == 1 and "empty corpus" in empty.stderr
     assert _run("--help").returncode == 0
     assert _run("nope").returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "reader"),
+    [(["ask", "What is the usual dose of Valium?"], "true"), (["chat"], "head -c 20")],
+    ids=["ask-into-a-closed-pipe", "chat-into-head"],
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly(seed_corpus, command, reader):
+    # `bot ask ... | head` once ended in a BrokenPipeError traceback.
+    questions = "What is the usual dose of Valium?\n" * 200
+    done = subprocess.run(
+        f"{sys.executable} -m bot {command[0]} --corpus {seed_corpus} "
+        + " ".join(f"'{a}'" for a in command[1:])
+        + f" | {reader}",
+        shell=True,
+        input=questions.encode(),
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0
+    assert done.stderr == b""
