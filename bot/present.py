@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.records import (
@@ -575,8 +576,27 @@ def problems_to_html(problems: Sequence[Problem]) -> str:
     return f'<ul class="cb-muted">{items}</ul>'
 
 
+# In a Markdown file (the downloaded conversation), read by people and by any Markdown viewer,
+# these are all that can start markup inside a line: a backslash, code, emphasis, links and
+# images, HTML and entities, and math where a viewer renders it. Other punctuation stays as
+# written ("2-10 mg", "U.S.").
+_FILE_SPECIAL = re.compile(r"([\\`*_\[\]<>$&])")
+# And at the start of a line: a heading, a list item, a table or a rule ("1." or "1)" too).
+_FILE_LINE_START = re.compile(r"^([ \t]*)(?:([#+\-=|])|(\d+)([.)]))")
+
+
+def escape_markdown_file(text: str) -> str:
+    """Escape one line for a Markdown file: shown as written by a viewer, and still plain to read."""
+    text = _FILE_SPECIAL.sub(r"\\\1", text)
+    start = _FILE_LINE_START.match(text)
+    if start is None:
+        return text
+    indent, mark, number, stop = start.groups()
+    return indent + (f"\\{mark}" if mark else f"{number}\\{stop}") + text[start.end() :]
+
+
 def _markdown_lines(text: str, prefix: str = "") -> list[str]:
-    return [prefix + escape_markdown(line) for line in text.split("\n")]
+    return [prefix + escape_markdown_file(line) for line in text.split("\n")]
 
 
 def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None) -> str:
@@ -588,12 +608,12 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
         lines[-2] += "*"
     if answer.abstained:
         lines += _markdown_lines(abstention_message(answer))
-        lines += [f"- {escape_markdown(choice)}" for choice in answer.choices]
+        lines += [f"- {escape_markdown_file(choice)}" for choice in answer.choices]
         related = shown_hits(answer)
         if related:
             lines += ["", "Possibly related passages:", ""]
             lines += [
-                f"- {escape_markdown(h.passage.doc_title)} \u203a {escape_markdown(h.passage.section)}"
+                f"- {escape_markdown_file(h.passage.doc_title)} \u203a {escape_markdown_file(h.passage.section)}"
                 for h in related
             ]
         return "\n".join(lines)
@@ -602,8 +622,8 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
         body = _markdown_lines(f"\u201c{quote.text}\u201d {label}".rstrip(), "> ")
         lines += [line + "  " for line in body[:-1]] + body[-1:]
         lines += [
-            f"> \u2014 {escape_markdown(quote.doc_title)} \u203a {escape_markdown(quote.section)}"
-            f"{escape_markdown(_upload_text(quote.doc_id, uploads))}",
+            f"> \u2014 {escape_markdown_file(quote.doc_title)} \u203a {escape_markdown_file(quote.section)}"
+            f"{escape_markdown_file(_upload_text(quote.doc_id, uploads))}",
             "",
         ]
     note = ignored_note(answer)
@@ -612,9 +632,9 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
     references = cited_references(answer)
     if references:
         lines += ["References:", ""] + [
-            f"- \\[{escape_markdown(label)}\\] "
-            f"{escape_markdown(reference_text(citation, quote))} "
-            f"({escape_markdown(quote.doc_title)}{escape_markdown(own_marker(label, citation, ', {}'))})"
+            f"- \\[{escape_markdown_file(label)}\\] "
+            f"{escape_markdown_file(reference_text(citation, quote))} "
+            f"({escape_markdown_file(quote.doc_title)}{escape_markdown_file(own_marker(label, citation, ', {}'))})"
             for label, quote, citation in references
         ]
         if any(q.inherited for q in answer.quotes):
@@ -623,16 +643,28 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
 
 
 def conversation_to_markdown(
-    conversation: Conversation, corpus: str = "", uploads: Mapping[str, str] | None = None
+    conversation: Conversation,
+    corpus: str = "",
+    uploads: Mapping[str, str] | None = None,
+    saved: datetime | None = None,
+    documents: int | None = None,
 ) -> str:
-    """Return a conversation as a Markdown file: each question, its quotes and references."""
+    """Return a conversation as a Markdown file, plain to read too: when it was saved, from which
+    documents, then each question with its quotes, where they come from and their references."""
     lines = ["# citebot conversation", ""]
+    where = []
+    if saved is not None:
+        stamp = saved.astimezone(UTC)
+        where.append(f"Saved on {stamp.day} {stamp:%B %Y} at {stamp:%H:%M} UTC")
     if corpus:
-        lines += [f"Documents: {escape_markdown(corpus)}", ""]
+        count = f"{documents} documents" if documents is not None else "the documents"
+        where.append(f"answers from {count} in \u201c{escape_markdown_file(corpus)}\u201d")
+    if where:
+        lines += [", ".join(where)[:1].upper() + ", ".join(where)[1:] + ".", ""]
     lines += [f"*{NOT_ADVICE}*", ""]
     for number, turn in enumerate(conversation.turns, start=1):
         lines += [
-            f"## {number}. {escape_markdown(turn.question)}",
+            f"## {number}. {escape_markdown_file(turn.question)}",
             "",
             answer_to_markdown(turn.answer, uploads),
             "",

@@ -105,7 +105,8 @@ def test_ask_read_the_quote_and_open_it_in_its_document(page):
     saved = Path(download.value.path()).read_text(encoding="utf-8")
     assert "## 1. Where do I keep the tablets?" in saved
     assert "> \u201cKeep the tablets below 25 degrees in a dry cupboard\u201d \\[1\\]" in saved
-    assert "Pharmacy E\\. Storage leaflet\\. 2022\\." in saved
+    assert "Pharmacy E. Storage leaflet. 2022." in saved
+    assert saved.splitlines()[2].startswith("Saved on ")
 
     page.get_by_role("link", name="open in document").first.click()
     page.wait_for_url("**/Documents?doc=storage&passage=storage*")

@@ -4,6 +4,7 @@ conversation as a Markdown file."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -244,17 +245,21 @@ def test_conversation_markdown_has_questions_quotes_places_and_references(bot):
         "Does baclofen cure quantum chromodynamics?",
     ):
         _, conversation = ask(bot, question, conversation)
-    text = present.conversation_to_markdown(conversation, "corpus")
-    assert text.startswith("# citebot conversation\n\nDocuments: corpus\n\n")
+    saved = datetime(2026, 12, 7, 23, 59, tzinfo=UTC)
+    text = present.conversation_to_markdown(conversation, "corpus", saved=saved, documents=5)
+    assert text.startswith(
+        "# citebot conversation\n\n"
+        "Saved on 7 December 2026 at 23:59 UTC, answers from 5 documents in \u201ccorpus\u201d.\n\n"
+    )
     assert f"*{present.NOT_ADVICE}*" in text
     assert "## 1. What is the usual starting dose of baclofen?" in text
     assert (
         "> \u201cThe usual starting dose of baclofen is 5 mg three times a day\u201d \\[1\\]\n"
         "> \u2014 Baclofen for spasticity \u203a Dosing\n"
     ) in text
-    assert "- \\[1\\] Agency A\\. Baclofen tablets label\\. 2021\\. (Baclofen for spasticity)" in text
+    assert "- \\[1\\] Agency A. Baclofen tablets label. 2021. (Baclofen for spasticity)" in text
     assert "## 2. Does baclofen cure quantum chromodynamics?" in text
-    assert "The documents don't answer this\\: \u201ccure\u201d" in text
+    assert "The documents don't answer this: \u201ccure\u201d" in text
     assert "Possibly related passages:" in text
 
 
@@ -263,7 +268,21 @@ def test_conversation_markdown_escapes_the_documents(bot):
     text = present.conversation_to_markdown(conversation)
     for typed in (SCRIPT, IMAGE, LINK, EXTRAS):
         assert typed not in text
-        assert present.escape_markdown(typed) in text
+        assert present.escape_markdown_file(typed) in text
+
+
+def test_the_downloaded_file_reads_as_written_with_markup_escaped():
+    text = "Take 2-10 mg (U.S. label): <b>x</b> [1] *a* $y$ & `z`"
+    assert present.escape_markdown_file(text) == (
+        "Take 2-10 mg (U.S. label): \\<b\\>x\\</b\\> \\[1\\] \\*a\\* \\$y\\$ \\& \\`z\\`"
+    )
+    assert [present.escape_markdown_file(t) for t in ("# a", "- b", "12. c", "3) d", "> e")] == [
+        "\\# a",
+        "\\- b",
+        "12\\. c",
+        "3\\) d",
+        "\\> e",
+    ]
 
 
 def test_quote_over_several_lines_stays_in_its_block_quote():

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
@@ -112,7 +113,13 @@ def show(question: str | None) -> None:
     with st.sidebar:
         st.download_button(
             "Download the conversation",
-            data=present.conversation_to_markdown(conversation, Path(corpus_path()).name, upload_notes(bot)),
+            data=present.conversation_to_markdown(
+                conversation,
+                Path(corpus_path()).name,
+                upload_notes(bot),
+                saved=datetime.now(UTC),
+                documents=len(bot.corpus.documents),
+            ),
             file_name="citebot-conversation.md",
             mime="text/markdown",
             icon=":material/download:",
