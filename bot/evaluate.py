@@ -320,6 +320,32 @@ def read_questions(path: str | Path) -> CaseSet:
     return parse_questions(_read_text(Path(path), str(path)), str(path))
 
 
+def example_questions(cases: CaseSet, count: int = 4, longest: int = 90) -> list[str]:
+    """Return up to `count` questions to offer a newcomer: single questions the documents answer
+    (not abstentions, not vague ones), at most `longest` characters, about different documents
+    where there are enough, in the file's order."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    later: list[str] = []
+    for case in cases.cases:
+        if len(case.turns) != 1:
+            continue
+        turn = case.turns[0]
+        expected = turn.expected
+        if expected.abstain or expected.clarify or not expected.judged or len(turn.question) > longest:
+            continue
+        keys = [key for field in RELEVANCE_FIELDS for key, grade in getattr(expected, field) if grade > 0]
+        document = keys[0].split("#", 1)[0] if keys else ""
+        if document in seen:
+            later.append(turn.question)
+            continue
+        seen.add(document)
+        chosen.append(turn.question)
+        if len(chosen) == count:
+            return chosen
+    return (chosen + later)[:count]
+
+
 def read_beir_questions(directory: str | Path, split: str, corpus: Corpus) -> CaseSet:
     """Read a BEIR split: `queries.jsonl` and `qrels/SPLIT.tsv`, judged at the document level.
 

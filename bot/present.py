@@ -642,6 +642,25 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
     return "\n".join(lines).rstrip()
 
 
+def indexed_ago(built_at: str, now: datetime) -> str:
+    """Return when an index was built, as a reader says it: "just now", "5 minutes ago",
+    "3 hours ago", "on 4 December 2026"; the text as given when it is no time."""
+    try:
+        built = datetime.fromisoformat(built_at)
+    except ValueError:
+        return built_at
+    if built.tzinfo is None:
+        built = built.replace(tzinfo=UTC)
+    seconds = (now - built).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for below, length, unit in ((3600, 60, "minute"), (86400, 3600, "hour")):
+        if seconds < below:
+            amount = int(seconds // length)
+            return f"{amount} {unit}{'s' if amount > 1 else ''} ago"
+    return f"on {built.day} {built:%B %Y}"
+
+
 def conversation_to_markdown(
     conversation: Conversation,
     corpus: str = "",

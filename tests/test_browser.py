@@ -8,6 +8,7 @@ test-output/browser/.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +20,18 @@ from ui_fixtures import DOCUMENTS, EXTRAS, IMAGE, LINK, LONG_DOCUMENT, SCRIPT, w
 from bot import present
 
 OUTPUT = ROOT / "test-output" / "browser"
+EXAMPLE = "Where do I keep the tablets?"
 WAIT_MS = 15_000
 WORD_JOINER = "\u2060"
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Small documents, one of them hostile, and a long one."""
-    return write_documents(tmp_path_factory.mktemp("browser") / "corpus", {**DOCUMENTS, **LONG_DOCUMENT})
+    """Small documents, one of them hostile, and a long one, with one test question."""
+    folder = write_documents(tmp_path_factory.mktemp("browser") / "corpus", {**DOCUMENTS, **LONG_DOCUMENT})
+    question = {"id": "storage", "question": EXAMPLE, "passages": ["storage#41"]}
+    (folder / "questions.jsonl").write_text(json.dumps(question) + "\n", encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +187,21 @@ def test_page_list_names_each_page_and_opens_it(page):
     expect(page.get_by_label("Filter")).to_be_visible()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Chat").click()
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible()
+
+
+def test_first_screen_offers_an_example_that_answers_and_no_developer_menu(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    example = page.get_by_role("button", name=EXAMPLE)
+    expect(example).to_be_visible()
+    expect(page.get_by_text("[1]* means the sentence has no marker of its own", exact=False)).to_be_visible()
+    expect(page.get_by_text("Indexed ", exact=False).first).to_be_visible()
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    page.screenshot(path=OUTPUT / "first-screen.png")
+    example.click()
+    expect(page.locator(".cb-quote").first).to_contain_text(
+        "Keep the tablets below 25 degrees in a dry cupboard"
+    )
+    expect(page.get_by_role("button", name=EXAMPLE)).to_have_count(0)
+    page.screenshot(path=OUTPUT / "example-answered.png")

@@ -380,3 +380,18 @@ def test_how_the_question_was_read_is_shown():
         == "Read as: \u201cwhats\u201d \u2192 \u201cwhat is\u201d, \u201cmax\u201d \u2192 \u201cmaximum\u201d"
     )
     assert "Also searched: dosage" in notes
+
+
+@pytest.mark.parametrize(
+    ("built", "said"),
+    [
+        ("2026-12-07T23:59:30+00:00", "just now"),
+        ("2026-12-07T23:59:00+00:00", "1 minute ago"),
+        ("2026-12-07T23:55:00+00:00", "5 minutes ago"),
+        ("2026-12-07T21:00:00+00:00", "3 hours ago"),
+        ("2026-12-04T03:00:16+00:00", "on 4 December 2026"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_the_index_time_reads_as_a_reader_says_it(built, said):
+    assert present.indexed_ago(built, datetime(2026, 12, 8, 0, 0, tzinfo=UTC)) == said

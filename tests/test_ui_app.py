@@ -269,3 +269,32 @@ def test_a_vague_question_offers_the_documents_and_a_pick_answers_from_one(monke
     assert (
         "Understood as: what dose should i take? (in \u201cBaclofen for spasticity\u201d)" in replies(at)[1]
     )
+
+
+def test_the_first_screen_offers_questions_from_the_corpus_that_answer_when_clicked(monkeypatch, tmp_path):
+    import json
+
+    folder = write_documents(tmp_path / "corpus")
+    questions = [
+        {"id": "dose", "question": DOSE, "passages": ["baclofen#1"]},
+        {"id": "gone", "question": "Is baclofen safe in pregnancy?", "abstain": True},
+        {"id": "vague", "question": "side effects?", "clarify": True},
+    ]
+    (folder / "questions.jsonl").write_text(
+        "".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8"
+    )
+    at = start(monkeypatch, folder)
+    offered = [b.label for b in at.button if b.key and b.key.startswith("example-")]
+    assert offered == [present.escape_markdown(DOSE)]  # not the abstention, not the vague one
+    next(b for b in at.button if b.key == "example-0").click()
+    at.run()
+    assert "The usual starting dose of baclofen is 5 mg three times a day" in replies(at)[0]
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]
+
+
+def test_no_questions_file_means_no_examples_and_the_index_time_reads_as_words(monkeypatch, corpus):
+    at = start(monkeypatch, corpus)
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]
+    indexed = next(c.value for c in at.sidebar.caption if c.value.startswith("Indexed "))
+    when = indexed.removeprefix("Indexed ").split(" (")[0]
+    assert when == "just now" or when.endswith(" ago"), indexed  # not "2026-12-04T03:00:16+00:00"

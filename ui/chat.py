@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
-from common import DOCUMENTS_PAGE, bot_or_stop, corpus_path, upload_notes, use_style, visible
+from common import (
+    DOCUMENTS_PAGE,
+    bot_or_stop,
+    corpus_path,
+    example_questions,
+    upload_notes,
+    use_style,
+    visible,
+)
 
 from bot import pipeline, present
 from bot.config import Settings
@@ -55,6 +63,22 @@ def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: in
             )
 
 
+def show_examples() -> None:
+    """Offer a few questions the documents answer (from the corpus's test questions), to click."""
+    examples = example_questions()
+    if not examples:
+        return
+    st.markdown("**Try asking**")
+    for number, example in enumerate(examples):
+        st.button(
+            present.escape_markdown(example),
+            key=f"example-{number}",
+            on_click=choose,
+            args=(example,),
+            icon=":material/chat:",
+        )
+
+
 def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
     """Show the corpus and the settings in the sidebar.
 
@@ -66,7 +90,11 @@ def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
         st.caption(present.escape_markdown(Path(corpus_path()).resolve().name))
         st.markdown(f"**{len(bot.corpus.documents)}** documents \u00b7 **{len(bot.passages)}** passages")
         source = "read from the index cache" if bot.from_cache else "built now"
-        st.caption(f"Indexed {present.escape_markdown(bot.built_at)} ({source})")
+        ago = present.indexed_ago(bot.built_at, datetime.now(UTC))
+        st.caption(
+            f"Indexed {present.escape_markdown(ago)} ({source})",
+            help=f"Built at {bot.built_at}" if bot.built_at else None,
+        )
         if bot.problems:
             with st.expander(f"Loading warnings ({len(bot.problems)})", icon=":material/warning:"):
                 st.html(visible(present.problems_to_html(bot.problems)))
@@ -129,9 +157,13 @@ def show(question: str | None) -> None:
 
     st.title("citebot")
     st.caption(
-        f"{present.NOT_ADVICE} Each answer quotes sentences from the documents, "
-        "with their numbered references; open a source to read it in its document."
+        f"{present.NOT_ADVICE} Each answer quotes sentences from the documents word for word. "
+        "[1] after a quote is the reference its sentence cites (hover or focus it to read it); "
+        "[1]* means the sentence has no marker of its own and shows its passage's. Open a source "
+        "to read the passage in its document."
     )
+    if not conversation.turns:
+        show_examples()
     for number, turn in enumerate(conversation.turns):
         with st.chat_message("user"):
             st.markdown(present.escape_markdown(turn.question))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from bot import access, changes, pipeline, present, store
+from bot import access, changes, evaluate, pipeline, present, store
 from bot.cli import default_corpus
 from bot.config import Settings
 from bot.errors import CitebotError, SettingsError
@@ -144,6 +144,25 @@ def bot_or_stop(settings: Settings | None = None, wait: bool = False) -> pipelin
     except CitebotError as error:
         st.error(present.escape_markdown(visible(str(error))))
         st.stop()
+
+
+def example_questions() -> list[str]:
+    """Return a few questions the documents answer, from the corpus's test questions file
+    (`bot.evaluate.QUESTIONS_FILE`); none when it is missing or cannot be read."""
+    path = Path(corpus_path()) / evaluate.QUESTIONS_FILE
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        return []
+    return _example_questions(str(path), modified)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _example_questions(path: str, modified: int) -> list[str]:
+    try:
+        return evaluate.example_questions(evaluate.read_questions(path))
+    except CitebotError:
+        return []
 
 
 def visible(text: str) -> str:
