@@ -470,15 +470,15 @@ def hit_to_html(
     spans = [
         (q.start - passage.start, q.end - passage.start) for q in quotes if q.passage_id == passage.passage_id
     ]
-    parts = [escape_html(passage.passage_id)]
-    if show_score:
-        parts.insert(0, f"score {hit.score:.3f}")
+    # The score and the passage id are for whoever tunes the ranking: shown together, on request.
+    parts = [f"score {hit.score:.3f}", escape_html(passage.passage_id)] if show_score else []
+    muted = f'<span class="cb-muted">\u00b7 {_DOT.join(parts)}</span>' if parts else ""
     text = highlight_html(passage.text, spans).replace("<mark>", '<mark class="cb-hl">')
     return (
         f'<div class="cb-source"><div class="cb-source-head">{hit.rank}. '
         f"<strong>{_text(passage.doc_title)}</strong> \u203a {_text(passage.section)}"
         f"{_upload_html(passage.doc_id, uploads)} "
-        f'<span class="cb-muted">\u00b7 {_DOT.join(parts)}</span></div>'
+        f"{muted}</div>"
         f"<div>{text}</div>{_references_html(passage.markers, hit, document)}</div>"
     )
 

@@ -66,7 +66,7 @@ def test_sources_list_ranked_passages_with_the_quote_marked_and_open_in_document
     first = sources(at)[0]
     assert "1. <strong>Baclofen for spasticity</strong> \u203a Dosing" in first
     assert '<mark class="cb-hl">The usual starting dose of baclofen is 5 mg three times a day</mark>' in first
-    assert "score " in first
+    assert "score " not in first and "baclofen#" not in first  # for tuning only, off by default
     assert "Agency A. Baclofen tablets label. 2021." in first
     links = at.expander[0].get("page_link")
     assert len(links) == 5
@@ -114,9 +114,9 @@ def test_settings_choose_how_many_passages_and_whether_scores_show(monkeypatch, 
     at.number_input(key="top_k_input").set_value(2).run()
     ask(at, DOSE)
     assert at.expander[0].label == "Sources (2)"
-    assert all("score " in h for h in sources(at))
-    at.toggle(key="show_scores_input").set_value(False).run()
     assert sources(at) and not any("score " in h for h in sources(at))
+    at.toggle(key="show_scores_input").set_value(True).run()
+    assert all("score " in h and "baclofen#" in h for h in sources(at))
 
 
 def test_new_chat_clears_the_history(monkeypatch, corpus):
@@ -249,11 +249,11 @@ def test_small_corpus_documents_are_all_listed(monkeypatch, corpus):
 def test_settings_survive_a_visit_to_the_documents_page(monkeypatch, corpus):
     at = start(monkeypatch, corpus)
     at.number_input(key="top_k_input").set_value(3).run()
-    at.toggle(key="show_scores_input").set_value(False).run()
+    at.toggle(key="show_scores_input").set_value(True).run()
     at.switch_page("pages/1_Documents.py").run()
     at.switch_page("app.py").run()
     assert at.number_input(key="top_k_input").value == 3
-    assert at.toggle(key="show_scores_input").value is False
+    assert at.toggle(key="show_scores_input").value is True
 
 
 def test_a_vague_question_offers_the_documents_and_a_pick_answers_from_one(monkeypatch, corpus):

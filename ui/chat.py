@@ -111,7 +111,10 @@ def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
             "from the best passages whatever this is).",
         )
         show_scores = st.toggle(
-            "Show scores", value=st.session_state.get("show_scores", True), key="show_scores_input"
+            "Show scores and passage ids",
+            value=st.session_state.get("show_scores", False),
+            key="show_scores_input",
+            help="The BM25 score and id of each source passage, for checking the ranking.",
         )
         st.session_state.top_k, st.session_state.show_scores = top_k, show_scores
         st.button("New chat", icon=":material/add_comment:", on_click=new_chat)
