@@ -205,3 +205,24 @@ def test_first_screen_offers_an_example_that_answers_and_no_developer_menu(page)
     )
     expect(page.get_by_role("button", name=EXAMPLE)).to_have_count(0)
     page.screenshot(path=OUTPUT / "example-answered.png")
+
+
+def test_a_reload_keeps_the_conversation_and_its_link_opens_it_elsewhere(page, browser, server):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _ask(page, EXAMPLE)
+    expect(page.locator(".cb-quote").first).to_contain_text("Keep the tablets below 25 degrees")
+    page.wait_for_url("**q=*")
+    page.reload()
+    expect(page.locator(".cb-quote").first).to_contain_text("Keep the tablets below 25 degrees")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2)  # the question and its answer
+    link = page.url
+    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other = fresh.new_page()
+        other.goto(link)
+        expect(other.locator(".cb-quote").first).to_contain_text("Keep the tablets below 25 degrees")
+        other.screenshot(path=OUTPUT / "shared-conversation.png")
+    finally:
+        fresh.close()

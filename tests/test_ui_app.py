@@ -298,3 +298,28 @@ def test_no_questions_file_means_no_examples_and_the_index_time_reads_as_words(m
     indexed = next(c.value for c in at.sidebar.caption if c.value.startswith("Indexed "))
     when = indexed.removeprefix("Indexed ").split(" (")[0]
     assert when == "just now" or when.endswith(" ago"), indexed  # not "2026-12-04T03:00:16+00:00"
+
+
+def test_the_address_holds_the_conversation_and_a_link_asks_it_again(monkeypatch, corpus):
+    at = ask(start(monkeypatch, corpus), DOSE)
+    ask(at, "and for children?")
+    first = replies(at)
+    assert at.query_params["q"] == [DOSE, "and for children?"]
+    # A reload or a colleague's browser: a new session with only the address.
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params["q"] = [DOSE, "and for children?"]
+    again.run()
+    assert not again.exception
+    assert replies(again) == first
+    assert [t.question for t in again.session_state.conversation.turns] == [DOSE, "and for children?"]
+    next(b for b in again.button if b.label == "New chat").click()
+    again.run()
+    assert "q" not in again.query_params and not replies(again)
+
+
+def test_a_link_with_one_question_asks_it_on_arrival(monkeypatch, corpus):
+    monkeypatch.setenv("CITEBOT_CORPUS", str(corpus))
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = DOSE
+    at.run()
+    assert "The usual starting dose of baclofen is 5 mg three times a day" in replies(at)[0]

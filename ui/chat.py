@@ -27,8 +27,35 @@ from bot.records import Answer, Conversation
 MAX_TOP_K = 20
 
 
+# The questions a link holds: a reload, or a colleague opening the link, asks them again in
+# order and gets the same answers from the same documents (`?q=...&q=...`).
+LINK_TURNS = 20
+
+
 def new_chat() -> None:
     st.session_state.conversation = Conversation()
+    st.query_params.pop("q", None)
+
+
+def from_link(bot: pipeline.Bot, top_k: int) -> Conversation:
+    """Return the conversation the page's address holds, asked again (empty when it holds none)."""
+    conversation = Conversation()
+    for question in st.query_params.get_all("q")[:LINK_TURNS]:
+        try:
+            _, conversation = pipeline.ask(bot, question, conversation, top_k=top_k)
+        except CitebotError:
+            break  # a question the bot refuses (too long) ends what the link can give back
+    return conversation
+
+
+def keep_in_link(conversation: Conversation) -> None:
+    """Write the conversation's latest questions into the page's address, to reload or share."""
+    asked = [turn.question for turn in conversation.turns][-LINK_TURNS:]
+    if asked != st.query_params.get_all("q"):
+        if asked:
+            st.query_params["q"] = asked
+        else:
+            st.query_params.pop("q", None)
 
 
 def choose(choice: str) -> None:
@@ -128,6 +155,8 @@ def show(question: str | None) -> None:
     st.session_state.setdefault("conversation", Conversation())
 
     top_k, show_scores = show_sidebar(bot)
+    if not st.session_state.conversation.turns:
+        st.session_state.conversation = from_link(bot, top_k)
 
     # A document picked from the ones a vague question could be about is asked as the reply.
     question = question or st.session_state.pop("pending_question", None)
@@ -141,6 +170,7 @@ def show(question: str | None) -> None:
             failure = (question, error)
 
     conversation: Conversation = st.session_state.conversation
+    keep_in_link(conversation)
     with st.sidebar:
         st.download_button(
             "Download the conversation",
