@@ -311,6 +311,7 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 # `escape_html` first; the only markup is the one written below.
 
 PAGE_STYLE = """<style>
+[data-testid="stCaptionContainer"]{opacity:.8 !important}
 .cb-answer p{margin:0}
 .cb-note{font-size:.85em;opacity:.75;margin:0 0 .3rem 0}
 .cb-quote{border-left:4px solid #4c7bd9;background:rgba(76,123,217,.08);margin:.5rem 0;

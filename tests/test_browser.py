@@ -226,3 +226,46 @@ def test_a_reload_keeps_the_conversation_and_its_link_opens_it_elsewhere(page, b
         other.screenshot(path=OUTPUT / "shared-conversation.png")
     finally:
         fresh.close()
+
+
+def _contrast(page, locator) -> float:
+    """Return the WCAG contrast ratio of an element's text on the page's background."""
+    return page.evaluate(
+        """(element) => {
+            const rgba = (text) => text.match(/[\\d.]+/g).map(Number);
+            const style = getComputedStyle(element);
+            let [r, g, b, a = 1] = rgba(style.color);
+            for (let node = element; node; node = node.parentElement) {
+                const o = Number(getComputedStyle(node).opacity);
+                a *= o;
+            }
+            let back = [255, 255, 255];
+            for (let node = element; node; node = node.parentElement) {
+                const c = rgba(getComputedStyle(node).backgroundColor);
+                if ((c[3] ?? 1) > 0) { back = c.slice(0, 3); break; }
+            }
+            const mix = [r, g, b].map((v, i) => v * a + back[i] * (1 - a));
+            const lum = (c) => {
+                const [x, y, z] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                return 0.2126 * x + 0.7152 * y + 0.0722 * z;
+            };
+            const [l1, l2] = [lum(mix), lum(back)].sort((p, q) => q - p);
+            return (l1 + 0.05) / (l2 + 0.05);
+        }""",
+        locator.element_handle(),
+    )
+
+
+def test_the_disclaimer_and_captions_meet_aa_contrast(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    indexed = page.get_by_text("Indexed ", exact=False).first
+    expect(indexed).to_be_visible()
+    # The page's style arrives with the code of its first HTML element, fetched when first met.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some((s) => s.textContent.includes('.cb-answer'))"
+    )
+    caption = page.get_by_text(present.NOT_ADVICE, exact=False).first
+    assert _contrast(page, caption) >= 4.5
+    assert _contrast(page, indexed) >= 4.5
