@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,18 +63,23 @@ def choose(choice: str) -> None:
     st.session_state.pending_question = choice
 
 
+def question_buttons(questions: Sequence[str], key: str, icon: str) -> None:
+    """Buttons that each ask their question next (`key-0`, `key-1`, ...)."""
+    for place, question in enumerate(questions):
+        st.button(
+            present.escape_markdown(question),
+            key=f"{key}-{place}",
+            on_click=choose,
+            args=(question,),
+            icon=icon,
+        )
+
+
 def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: int, last: bool) -> None:
     uploads = upload_notes(bot)
     st.html(present.answer_to_html(answer, uploads))
     if last and answer.choices:
-        for place, choice in enumerate(answer.choices):
-            st.button(
-                present.escape_markdown(choice),
-                key=f"choice-{number}-{place}",
-                on_click=choose,
-                args=(choice,),
-                icon=":material/arrow_forward:",
-            )
+        question_buttons(answer.choices, f"choice-{number}", ":material/arrow_forward:")
     hits = present.shown_hits(answer)
     if not hits:
         return
@@ -96,14 +102,7 @@ def show_examples() -> None:
     if not examples:
         return
     st.markdown("**Try asking**")
-    for number, example in enumerate(examples):
-        st.button(
-            present.escape_markdown(example),
-            key=f"example-{number}",
-            on_click=choose,
-            args=(example,),
-            icon=":material/chat:",
-        )
+    question_buttons(examples, "example", ":material/chat:")
 
 
 def show_sidebar(bot: pipeline.Bot) -> tuple[int, bool]:
