@@ -45,6 +45,27 @@ def measure_names(k: int) -> dict[str, str]:
     }
 
 
+def measure_meanings(k: int, level: str) -> dict[str, str]:
+    """Return, by column name, what each column of the measures means, in one line each."""
+    names = measure_names(k)
+    unit = "document" if level == DOCUMENT else "passage"
+    return {
+        "turns": "questions asked, conversation turns included",
+        "judged": f"turns whose relevant {unit}s are known, so that ranking can be measured",
+        "pass": f"share of turns answered (or abstained on) as expected, with a relevant {unit} shown",
+        names["recall"]: f"share of the relevant {unit}s found in the top {k}",
+        names["precision"]: f"share of the top {k} that is relevant",
+        names["rr"]: f"1 / rank of the first relevant {unit} in the top {k}, averaged (1 = always first)",
+        names["ndcg"]: f"how near the top the relevant {unit}s are, in the top {k} (1 = ideal order)",
+        names["ap"]: "precision at each relevant result, averaged: the whole ranking's quality",
+        names["p1"]: f"share of turns whose first {unit} is relevant",
+        "answer": "share of answerable turns whose quotes hold the expected text",
+        "abstain P": "of the turns it abstained on, the share it should have",
+        "abstain R": "of the turns it should abstain on, the share it did",
+        "seconds": "time the setting took, building its index included",
+    }
+
+
 def _number(value: float | None, digits: int = 3) -> str:
     return "\u2014" if value is None else f"{value:.{digits}f}"
 

@@ -224,3 +224,13 @@ def test_the_servers_evaluations_run_one_at_a_time_and_later_ones_are_told_their
     two.join(10)
     assert order == ["first starts", "first ends", "second starts"]
     assert queue.queued == 0
+
+
+def test_every_measure_is_explained_in_a_legend_and_a_tooltip(monkeypatch, corpus):
+    at = run(open_page(monkeypatch, corpus))
+    legend = next(e for e in at.expander if e.label == "What the measures mean")
+    text = legend.markdown[0].value
+    for column in table(at, PASSAGES)[0]:
+        if column != "setting":
+            assert f"**{present.escape_markdown(column)}**: " in text, column
+    assert "share of the relevant passages found in the top 10" in text

@@ -51,11 +51,13 @@ def read_cases(source: str, uploaded) -> evaluate.CaseSet | None:
 
 def show_measures(result: evaluate.Report) -> None:
     names = report.measure_names(result.k)
-    number = st.column_config.NumberColumn(format="%.3f")
-    percent = st.column_config.NumberColumn(format="percent")
-    columns = {name: number for name in names.values()}
-    columns |= {"answer": number, "abstain P": number, "abstain R": number, "pass": percent}
-    columns["seconds"] = st.column_config.NumberColumn(format="%.1f s")
+    meanings = report.measure_meanings(result.k, result.level)
+    formats = {name: "%.3f" for name in [*names.values(), "answer", "abstain P", "abstain R"]}
+    formats |= {"pass": "percent", "seconds": "%.1f s", "turns": "%d", "judged": "%d"}
+    columns = {
+        name: st.column_config.NumberColumn(format=form, help=meanings.get(name))
+        for name, form in formats.items()
+    }
     st.subheader("Measures")
     st.caption(
         f"At k={result.k}, as trec_eval defines them (MAP over the top {result.depth}). "
@@ -69,6 +71,13 @@ def show_measures(result: evaluate.Report) -> None:
     st.markdown("**Documents** (a document ranks by its best passage)")
     st.dataframe(documents, hide_index=True, column_config=columns)
     st.caption(f"baseline: {present.escape_markdown(evaluate.BASELINE_DESCRIPTION)}.")
+    with st.expander("What the measures mean", icon=":material/help:"):
+        st.markdown(
+            "\n".join(
+                f"- **{present.escape_markdown(name)}**: {present.escape_markdown(meaning)}"
+                for name, meaning in meanings.items()
+            )
+        )
     chart = [
         {"setting": row["setting"], **{n: row[n] for n in (names["ndcg"], names["rr"], "P@1")}}
         for row in documents
