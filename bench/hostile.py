@@ -39,7 +39,13 @@ INPUTS: dict[str, tuple[str, Callable[[], str]]] = {
     "urls": ("u.md", lambda: "# U\n\n" + "see https://example.org/a.b.c/d?e=f.g&h=i.j and " * 100_000 + "\n"),
     "title": (
         "t.md",
-        lambda: "---\ntitle: " + "Valium diazepam muscle spasm " * 24_800 + "\n---\n\nThe dose.\n",
+        # The title is indexed with every passage: 1 MB of text below it makes many.
+        lambda: (
+            "---\ntitle: "
+            + "Valium diazepam muscle spasm " * 24_800
+            + "\n---\n\n"
+            + "The dose is 200 mg. " * 50_000
+        ),
     ),
     "unclosed": ("o.md", lambda: "---\n" + "x: y\n" * 1_000_000),
     "reference": ("r.md", lambda: "# T\n\nText 1.\n\n## References\n\n1. Start\n" + "more words\n" * 450_000),
