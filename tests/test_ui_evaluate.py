@@ -164,6 +164,7 @@ def test_an_uploaded_file_runs_and_a_bad_one_names_its_line(monkeypatch, corpus)
         'mine.jsonl:2: "passages": no passage "baclofen#99" (the document has 3 passages)'
     )
     assert not at.dataframe
+    assert not at.get("progress")  # the failed run's bar is gone, not stuck at "0/2"
 
 
 def test_a_run_of_too_many_settings_or_turns_is_refused_before_it_starts(monkeypatch, corpus):

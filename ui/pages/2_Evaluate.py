@@ -34,10 +34,10 @@ def run(cases: evaluate.CaseSet, specs: list[str], k: int) -> evaluate.Report:
     def progress(done: int, total: int, label: str) -> None:
         bar.progress(done / max(total, 1), text=f"{done}/{total} \u00b7 {present.escape_markdown(label)}")
 
-    corpus = read_corpus(corpus_path())
-    result = evaluate.evaluate(cases, corpus, variants, k=k, progress=progress)
-    bar.empty()
-    return result
+    try:
+        return evaluate.evaluate(cases, read_corpus(corpus_path()), variants, k=k, progress=progress)
+    finally:
+        bar.empty()  # done or failed, the bar goes: a failed run's error stands alone
 
 
 def read_cases(source: str, uploaded) -> evaluate.CaseSet | None:
