@@ -28,7 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import UploadError
-from bot.read import DOCUMENT_SUFFIXES, MAX_FILE_BYTES, SYNONYMS_FILE, parse_document, read_folder
+from bot.present import day_text
+from bot.read import (
+    DOCUMENT_SUFFIXES,
+    MAX_FILE_BYTES,
+    SYNONYMS_FILE,
+    open_regular,
+    parse_document,
+    read_folder,
+)
 from bot.records import Change, Document, Problem
 from bot.store import default_cache_dir, write_atomic
 
@@ -301,12 +309,14 @@ def remove_file(corpus_dir: Path, rel: str, who: str) -> Change:
 # --- what the log says of the corpus now --------------------------------------------------
 
 
-def upload_notes(corpus_dir: Path | None, documents: Sequence[Document]) -> dict[str, str]:
+def upload_notes(corpus: Path | None, documents: Sequence[Document]) -> dict[str, str]:
     """Return, by document id, the words that mark each document added in the browser:
-    "added in the browser on 5 December 2026 by alice" (from the latest logged addition)."""
+    "added in the browser on 5 December 2026 by alice" (from the latest logged addition).
+    A corpus that is a single file (or None) has no uploads."""
     uploaded = [d for d in documents if is_upload(d.path)]
-    if not uploaded or corpus_dir is None:
+    if not uploaded or corpus is None or not corpus.is_dir():
         return {}
+    corpus_dir = corpus
     latest: dict[str, Change] = {}
     for change in read_log(corpus_dir)[0]:
         if change.action == ADDED:
@@ -323,16 +333,15 @@ def upload_notes(corpus_dir: Path | None, documents: Sequence[Document]) -> dict
 
 
 def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _day(time: str) -> str:
     try:
-        moment = datetime.fromisoformat(time)
+        return day_text(datetime.fromisoformat(time))
     except ValueError:
         return time
-    return f"{moment.day} {moment:%B %Y}"
 
 
 def recent_changes(corpus_dir: Path, limit: int = 20) -> list[tuple[Change, str]]:

@@ -88,16 +88,10 @@ def _load(args: argparse.Namespace, settings: Settings, err: TextIO) -> pipeline
     return bot
 
 
-def _upload_notes(bot: pipeline.Bot) -> dict[str, str]:
-    """Return the "added in the browser" notes of the bot's documents (see `changes.upload_notes`)."""
-    root = Path(bot.corpus.root)
-    return changes.upload_notes(root if root.is_dir() else None, bot.corpus.documents)
-
-
 def run_ask(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     bot = _load(args, settings, err)
     answer, _ = pipeline.ask(bot, args.question)
-    notes = _upload_notes(bot)
+    notes = changes.upload_notes(Path(bot.corpus.root), bot.corpus.documents)
     if args.json:
         print(json.dumps(present.answer_to_json(answer, notes), ensure_ascii=False, indent=2), file=out)
     else:
@@ -107,7 +101,7 @@ def run_ask(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
 
 def run_chat(args: argparse.Namespace, settings: Settings, inp: TextIO, out: TextIO, err: TextIO) -> int:
     bot = _load(args, settings, err)
-    notes = _upload_notes(bot)
+    notes = changes.upload_notes(Path(bot.corpus.root), bot.corpus.documents)
     conversation = Conversation()
     interactive = not args.json and inp.isatty()
     if interactive:

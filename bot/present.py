@@ -643,6 +643,11 @@ def answer_to_markdown(answer: Answer, uploads: Mapping[str, str] | None = None)
     return "\n".join(lines).rstrip()
 
 
+def day_text(moment: datetime) -> str:
+    """Return a date as a reader writes it: "4 December 2026"."""
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def indexed_ago(built_at: str, now: datetime) -> str:
     """Return when an index was built, as a reader says it: "just now", "5 minutes ago",
     "3 hours ago", "on 4 December 2026"; the text as given when it is no time."""
@@ -659,7 +664,7 @@ def indexed_ago(built_at: str, now: datetime) -> str:
         if seconds < below:
             amount = int(seconds // length)
             return f"{amount} {unit}{'s' if amount > 1 else ''} ago"
-    return f"on {built.day} {built:%B %Y}"
+    return f"on {day_text(built)}"
 
 
 def conversation_to_markdown(
@@ -675,7 +680,7 @@ def conversation_to_markdown(
     where = []
     if saved is not None:
         stamp = saved.astimezone(UTC)
-        where.append(f"Saved on {stamp.day} {stamp:%B %Y} at {stamp:%H:%M} UTC")
+        where.append(f"Saved on {day_text(stamp)} at {stamp:%H:%M} UTC")
     if corpus:
         count = f"{documents} documents" if documents is not None else "the documents"
         where.append(f"answers from {count} in \u201c{escape_markdown_file(corpus)}\u201d")

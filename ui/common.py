@@ -80,8 +80,8 @@ class _Shelf:
             try:
                 with self._lock:
                     bot = self._bots.get(key)
-                if bot is not None and bot.fingerprint == store.fingerprint(*key):
-                    return bot
+                if bot is not None and bot.fingerprint == fingerprint:
+                    return bot  # built by the build this one waited for
                 try:
                     bot = pipeline.load(*key)
                 except CitebotError as error:
