@@ -59,6 +59,10 @@ _ELLIPSIS = re.compile(
 _ASKS = re.compile(
     r"\b(how long|how often|how much|how many|how quickly|how soon|when|why|who|which|what happens)\b", re.I
 )
+# A question asking which medicine does something asks of the documents afresh.
+_ASKS_FOR_MEDICINE = re.compile(
+    r"\b(?:which|what) (?:drugs?|medicines?|medications?|meds|pills?|tablets?|treatments?)\b", re.I
+)
 # Borrowed words weigh less than the question's own: the medicines a follow-up is about nearly
 # as much, the aspect or conditions it leaves out half.
 TOPIC_WEIGHT = 0.9
@@ -80,8 +84,8 @@ class Reading:
     ellipsis: bool
     back_pronoun: bool = False
     routes: tuple[str, ...] = ()
-    # Asks something particular of its own: two words of its aspect, one a name or a
-    # condition ("which drug treats malignant hyperthermia?").
+    # Asks something particular of its own: which medicine does something ("which drug treats
+    # malignant hyperthermia?"), or of a condition ("what helps an overactive thyroid?").
     full: bool = False
 
     @property
@@ -145,7 +149,8 @@ def read_question(
         bool(_ELLIPSIS.match(typed)),
         bool(words & _BACK_PRONOUNS),
         tuple(dict.fromkeys(routes)),
-        len(aspect) >= 2 and any(english_class(w) in (None, CONDITION) and w.isalpha() for w in aspect),
+        bool(_ASKS_FOR_MEDICINE.search(typed))
+        or (len(aspect) >= 2 and any(english_class(w) == CONDITION and w.isalpha() for w in aspect)),
     )
 
 

@@ -415,6 +415,40 @@ def _asking_sentence(text: str) -> str:
     return " ".join(sentences[first:])
 
 
+# Where a clause saying why another medicine is taken ends: at a comma or a sentence's end, or
+# where the question goes on ("pepcid for heartburn, is that ok?", "cipro for a uti and ...").
+_PURPOSE_END = re.compile(
+    r"[,.;:!?]|\b(?:and|but|or|so|is|are|was|can|could|will|would|does|do|did|should|ok|okay|safe|with)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _class_members() -> frozenset[str]:
+    """Return the one-word medicines of the shipped class list ("pepcid", "sertraline")."""
+    return frozenset(group[0][0] for group in class_groups() if len(group[0]) == 1)
+
+
+def _purposes(text: str, documented: Collection[str], settings: Settings) -> set[str]:
+    """Return the words saying why a medicine no document is about is taken: in "and pepcid for
+    heartburn", "heartburn" is why the other medicine is taken, not what the documents must
+    speak of. A medicine the documents are about keeps its purpose ("dantrolene for malignant
+    hyperthermia" asks of that use)."""
+    found: set[str] = set()
+    tokens = list(re.finditer(r"[\w'-]+", text))
+    members = _class_members()
+    for number, token in enumerate(tokens[:-2]):
+        word = normalize(token.group(0)).lower()
+        if word not in members or any(t in documented for t in word_terms(word, settings)):
+            continue
+        if tokens[number + 1].group(0).lower() != "for":
+            continue
+        rest = text[tokens[number + 1].end() :]
+        end = _PURPOSE_END.search(rest)
+        found.update(words(rest[: end.start()] if end else rest))
+    return found
+
+
 def _singular(word: str) -> str:
     """Return a word without a plural's final "s" ("dangers", "danger"); "ss" endings stay."""
     return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
@@ -517,7 +551,7 @@ def build_query(
     """
     wording = reword(question) if settings.shorthand else Wording(question, question)
     tokens = words(wording.text)
-    asking = set(words(_asking_sentence(wording.text)))
+    asking = set(words(_asking_sentence(wording.text))) - _purposes(wording.text, documented, settings)
     corrections: dict[str, str] = {}
     # Each distinct word looked up, and what it is read as (None: as typed).
     tried: dict[str, str | None] = {}

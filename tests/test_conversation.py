@@ -234,3 +234,69 @@ def test_more_never_says_a_word_the_corpus_has_is_missing(small_bot):
     answers, _ = _conversation(small_bot, "What is the maximum dose of tizanidine?", "more", "more", "more")
     for answer in answers[1:]:
         assert answer.quotes or (answer.prompt and not answer.missing_terms)
+
+
+# A drug label and an unrelated guideline: what a follow-up asks of the label, and what it does not.
+LABEL_DOCUMENTS = {
+    "zorvex.md": (
+        "---\ntitle: Zorvex (quinopril) for spasticity\nsource: test\n---\n"
+        "# Zorvex (quinopril)\n\n"
+        "## Dosing\n\n"
+        "- The usual dose of quinopril is 4 mg three times a day [1].\n"
+        "- Treatment is reviewed after four weeks and stopped if it has not helped [1].\n\n"
+        "## Interactions\n\n"
+        "- Famotidine raises quinopril levels, so the dose is lowered [1].\n\n"
+        "## Contraindications\n\n"
+        "- Quinopril is contraindicated with ciprofloxacin [1].\n\n"
+        "## References\n\n1. Agency Z. Zorvex label. 2020.\n"
+    ),
+    "back-care.md": (
+        "# Back care\n\n"
+        "Advice to stay active helps people with back pain recover sooner [1].\n\n"
+        "Absolute contraindications to heat wraps include numb skin [1].\n\n"
+        "## References\n\n1. Author Y. Back care review. 2010.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def label_bot(tmp_path_factory):
+    from conftest import write_corpus
+
+    from bot import load
+
+    return load(write_corpus(tmp_path_factory.mktemp("label"), LABEL_DOCUMENTS), use_cache=False)
+
+
+def test_why_another_medicine_is_taken_is_no_missing_fact(label_bot):
+    # "pepcid for heartburn": heartburn is why the other medicine is taken; the label is silent
+    # on heartburn, but speaks of pepcid (famotidine) with quinopril.
+    (_, follow_up), _ = _conversation(
+        label_bot, "what is the usual dose of zorvex", "and pepcid for heartburn"
+    )
+    assert not follow_up.abstained
+    assert "Famotidine raises quinopril levels" in follow_up.quotes[0].text
+    heartburn = next(c for c in follow_up.query.concepts if c.word == "heartburn")
+    assert heartburn.background
+
+
+def test_the_use_a_question_asks_of_a_documented_medicine_is_still_asked(label_bot):
+    # Zorvex has a document: "zorvex for hiccups" asks of that use, which no document gives.
+    answer, _ = ask(label_bot, "zorvex for hiccups")
+    assert answer.abstained and "hiccups" in answer.missing_terms
+
+
+def test_a_follow_up_asking_only_a_technical_aspect_keeps_the_medicine(label_bot):
+    # Regression: "any absolute contraindications" stood alone and quoted whatever named them.
+    (_, follow_up), _ = _conversation(label_bot, "zorvex dose?", "any absolute contraindications")
+    assert follow_up.query.text.endswith("(+ zorvex)")
+    assert follow_up.quotes and "contraindicated with ciprofloxacin" in follow_up.quotes[0].text
+
+
+def test_staying_on_a_medicine_is_taking_it(label_bot):
+    # Regression: "stay" was read as a word of its own, found only in the back care guideline.
+    (_, follow_up), _ = _conversation(
+        label_bot, "what is the usual dose of zorvex", "how long can i stay on it"
+    )
+    assert "keep taking" in follow_up.query.text
+    assert follow_up.quotes and "reviewed after four weeks" in follow_up.quotes[0].text
