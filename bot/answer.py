@@ -226,6 +226,9 @@ def weigh_concepts(
             and not specific
             and english_class(concept.word) == CONDITION
         )
+        # The use a question asks of a medicine ("baclofen for alcohol cravings"), in words the
+        # documents never use: they do not speak of it.
+        required = required or (concept.kind == "use" and not in_corpus)
         medicines += alias or specific
         if concept.role == "passing":
             weight *= PASSING_WEIGHT
@@ -357,6 +360,11 @@ def _admissible(candidate: _Candidate, concepts: Sequence[Weighed], settings: Se
     # condition ("muscle relaxants", "stroke") may be named anywhere in its document.
     names = [f for c, f in pairs if c.required and c.name and c.concept.role != "subject"]
     if names and max(names) < TITLE:
+        return False
+    # The use asked of a medicine ("valium for fear of flying") must be named by the sentence's
+    # passage, section or title, in one of its words at least ("back spasm": "spasm").
+    uses = [f for c, f in pairs if c.concept.kind == "use" and c.in_corpus and not c.concept.background]
+    if uses and max(uses) < TITLE:
         return False
     # The other words count where the sentence's passage, section or title names them, with
     # the required ones: of all the question names, this share must be found.

@@ -415,10 +415,24 @@ def _asking_sentence(text: str) -> str:
     return " ".join(sentences[first:])
 
 
-# Where a clause saying why another medicine is taken ends: at a comma or a sentence's end, or
+# Where a clause saying what a medicine is for ends: at a comma, a dash or a sentence's end, or
 # where the question goes on ("pepcid for heartburn, is that ok?", "cipro for a uti and ...").
 _PURPOSE_END = re.compile(
-    r"[,.;:!?]|\b(?:and|but|or|so|is|are|was|can|could|will|would|does|do|did|should|ok|okay|safe|with)\b",
+    r"[,.;:!?]|\s-+\s|\b(?:and|but|or|so|is|are|was|can|could|will|would|does|do|did|should|ok|okay|safe"
+    r"|with|how|what|which|when|why|who)\b",
+    re.IGNORECASE,
+)
+# "norflex for her hip": a clause about the person tells why it was prescribed, not what is asked;
+# "ativan for years" tells how long.
+_PERSONAL = frozenset(["my", "her", "his", "their", "your", "our"])
+# "been on ativan for sleep", "gave me valium for a back spasm": the medicine is taken, and the
+# clause says why; a use is asked when the medicine is named for it ("valium for flying?").
+_ON_IT = frozenset(
+    ["on", "takes", "taking", "took", "gave", "given", "prescribed", "started", "uses", "using"]
+)
+_FOR_A_TIME = re.compile(
+    r"^(?:(?:a|an|the|some|about|over|almost|nearly|a few|several|many|\d+|one|two|three|four|five|six)\s+)*"
+    r"(?:years?|yrs?|months?|weeks?|days?|hours?|ages|decades?|while|long|time)\b",
     re.IGNORECASE,
 )
 
@@ -429,24 +443,38 @@ def _class_members() -> frozenset[str]:
     return frozenset(group[0][0] for group in class_groups() if len(group[0]) == 1)
 
 
-def _purposes(text: str, documented: Collection[str], settings: Settings) -> set[str]:
-    """Return the words saying why a medicine no document is about is taken: in "and pepcid for
-    heartburn", "heartburn" is why the other medicine is taken, not what the documents must
-    speak of. A medicine the documents are about keeps its purpose ("dantrolene for malignant
-    hyperthermia" asks of that use)."""
-    found: set[str] = set()
+def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> tuple[set[str], set[str]]:
+    """Return the words saying what a medicine is taken for, as (uses, purposes).
+
+    Uses follow a medicine the documents are about: "valium for fear of flying" asks of that
+    use, which its quotes must speak of. Purposes follow a medicine no document is about: in
+    "and pepcid for heartburn", heartburn is why the other medicine is taken, not what the
+    documents must speak of.
+    """
+    uses: set[str] = set()
+    purposes: set[str] = set()
     tokens = list(re.finditer(r"[\w'-]+", text))
     members = _class_members()
     for number, token in enumerate(tokens[:-2]):
-        word = normalize(token.group(0)).lower()
-        if word not in members or any(t in documented for t in word_terms(word, settings)):
-            continue
         if tokens[number + 1].group(0).lower() != "for":
+            continue
+        word = normalize(token.group(0)).lower()
+        before = {t.group(0).lower() for t in tokens[max(0, number - 2) : number]}
+        if any(t in documented for t in word_terms(word, settings)):
+            if before & _ON_IT:
+                continue  # "started on tizanidine for spasms": why it was given, a story
+            found = uses
+        elif word in members:
+            found = purposes
+        else:
             continue
         rest = text[tokens[number + 1].end() :]
         end = _PURPOSE_END.search(rest)
-        found.update(words(rest[: end.start()] if end else rest))
-    return found
+        said = (rest[: end.start()] if end else rest).strip()
+        clause = words(said)
+        if clause and not _FOR_A_TIME.match(said) and (clause[0] not in _PERSONAL or found is purposes):
+            found.update(clause)
+    return uses, purposes
 
 
 def _singular(word: str) -> str:
@@ -551,7 +579,8 @@ def build_query(
     """
     wording = reword(question) if settings.shorthand else Wording(question, question)
     tokens = words(wording.text)
-    asking = set(words(_asking_sentence(wording.text))) - _purposes(wording.text, documented, settings)
+    uses, purposes = _for_clauses(wording.text, documented, settings)
+    asking = set(words(_asking_sentence(wording.text))) - purposes
     corrections: dict[str, str] = {}
     # Each distinct word looked up, and what it is read as (None: as typed).
     tried: dict[str, str | None] = {}
@@ -651,7 +680,9 @@ def build_query(
             else "content"
         )
         background = not any(w in asking for w in unit.words)
-        kind = unit.kind if role == "subject" else ""
+        kind = (
+            unit.kind if role == "subject" else "use" if role == "content" and set(unit.words) & uses else ""
+        )
         if any(c.word == unit.word for c in concepts):
             continue  # a word asked twice is one concept
         # The class names of a medicine the corpus names match, but are not searched.

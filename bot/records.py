@@ -130,6 +130,8 @@ class Concept:
     thing the corpus never names, mentioned in passing: "football", "sofa") or "subject" (a
     population, route or kind of quantity, named in `kind`, that a quote must be about too) or
     "topic" (the subject of earlier turns of a conversation, which this question is about).
+    A content word's `kind` is "use" when it names the use a question asks of a medicine the
+    documents are about ("fear" in "valium for fear of flying?"), which a quote must speak of.
     `background` is True for a word only of the sentences a long question opens with, before
     the one that asks ("my husband has MS ... what dose does he start on?").
     """

@@ -30,7 +30,7 @@ ADULT_AGE = 18
 OLDER_AGE = 65
 # "80 year old", "6-year-old", "9 yo"; "aged 85", "is 70", "turned 12" (but not "is 36 mg").
 _AGE = re.compile(
-    r"\b(\d{1,3})[ -]?(?:years?|yrs?|yr)[ -]old\b|\b(\d{1,3}) ?(?:y/?o|yo)\b"
+    r"\b(\d{1,3})[ -]?(?:years?|yrs?|yr)[ -]olds?\b|\b(\d{1,3}) ?(?:y/?o|yo)\b"
     r"|\b(?:aged?|age of|is|was|turned|turning|she's|he's|shes|hes) (\d{1,3})\b"
     r"(?! ?(?:mg|mcg|g|kg|ml|units?|percent|%|times|x|mm|cm|minutes?|hours?|days?|weeks?|months?|years?)\b)"
     r"(?![\d.,\-\w])",

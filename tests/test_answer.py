@@ -356,3 +356,57 @@ def test_a_question_asking_for_a_number_the_documents_never_give_abstains(asked_
 def test_a_drug_named_by_its_class_answers_for_a_member(asked_bot):
     answer, _ = ask(asked_bot, "can i take velatrin with sertraline")
     assert "SSRI antidepressants" in _quoted(answer)
+
+
+# A medicine's document, and a guideline that speaks of another use without naming the medicine.
+USE_DOCUMENTS = {
+    "zorvex.md": (
+        "---\ntitle: Zorvex (quinopril) for muscle spasm\nsource: test\n---\n"
+        "# Zorvex (quinopril)\n\n"
+        "## Dosing\n\n"
+        "- The usual dose of quinopril is 4 mg three times a day [1].\n"
+        "- Dizziness on standing is common in the first week [1].\n\n"
+        "## References\n\n1. Agency Z. Zorvex label. 2020.\n"
+    ),
+    "flying.md": (
+        "# Travel health\n\n"
+        "A fear of flying is best treated with a short course of talking therapy [1].\n\n"
+        "## References\n\n1. Author T. Travel review. 2015.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def use_bot(tmp_path_factory):
+    return load(write_corpus(tmp_path_factory.mktemp("uses"), USE_DOCUMENTS), use_cache=False)
+
+
+def test_another_use_of_a_documented_medicine_abstains_naming_it(use_bot):
+    # The dose is there, but for muscle spasm: never quote it for a use the document never names.
+    answer, _ = ask(use_bot, "zorvex for fear of flying, how many mg")
+    assert answer.abstained and not answer.quotes
+    assert "fear" in answer.missing_terms
+    # A use the documents never name at all is missing too.
+    answer, _ = ask(use_bot, "zorvex for hiccups - what dose?")
+    assert answer.abstained and "hiccups" in answer.missing_terms
+
+
+def test_the_use_its_document_names_is_answered(use_bot):
+    answer, _ = ask(use_bot, "zorvex for muscle spasm how many mg")
+    assert not answer.abstained
+    assert "4 mg three times a day" in answer.quotes[0].text
+
+
+def test_why_someone_takes_a_medicine_is_their_story_not_a_use_asked(use_bot):
+    # "been on zorvex for years": the clause says how long or why it was given; the question asks
+    # about dizziness, which the label speaks of.
+    answer, _ = ask(
+        use_bot, "my dad has been on zorvex for years, he gets dizzy standing up, is that the zorvex"
+    )
+    assert not answer.abstained
+    assert "Dizziness on standing" in answer.quotes[0].text
+    answer, _ = ask(
+        use_bot, "she was started on zorvex for fear of flying and now gets dizzy standing, normal?"
+    )
+    assert not answer.abstained
+    assert "Dizziness on standing" in answer.quotes[0].text

@@ -61,6 +61,7 @@ def test_shorthand_is_read_as_meant(typed, read):
     [
         ("can my 80 year old mum take it", "older adult"),
         ("my 6 yr old has spasms", "child"),
+        ("botox for a 6 yr olds calf muscles", "child"),
         ("a 9-year-old boy", "child"),
         ("my gran is 85 and confused", "older adult"),
         ("my dad, in his 70s", "older adult"),
@@ -73,6 +74,7 @@ def test_shorthand_is_read_as_meant(typed, read):
     ids=[
         "older",
         "child",
+        "child-possessive",
         "hyphenated",
         "is-age",
         "decade",
