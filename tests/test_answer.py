@@ -365,7 +365,10 @@ USE_DOCUMENTS = {
         "# Zorvex (quinopril)\n\n"
         "## Dosing\n\n"
         "- The usual dose of quinopril is 4 mg three times a day [1].\n"
-        "- Dizziness on standing is common in the first week [1].\n\n"
+        "- Dizziness on standing is common in the first week [1].\n"
+        "- Stomach upset and nausea are the most frequent side effects [1].\n\n"
+        "## Food\n\n"
+        "- Taking quinopril with a meal raises the amount absorbed [1].\n\n"
         "## References\n\n1. Agency Z. Zorvex label. 2020.\n"
     ),
     "flying.md": (
@@ -410,3 +413,10 @@ def test_why_someone_takes_a_medicine_is_their_story_not_a_use_asked(use_bot):
     )
     assert not answer.abstained
     assert "Dizziness on standing" in answer.quotes[0].text
+
+
+def test_food_is_a_meal_and_an_empty_stomach_is_no_stomach_upset(use_bot):
+    for question in ("zorvex with food or empty stomach", "should I take zorvex on an empty stomach"):
+        answer, _ = ask(use_bot, question)
+        assert not answer.abstained
+        assert "with a meal" in answer.quotes[0].text, question
