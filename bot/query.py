@@ -422,9 +422,15 @@ _PURPOSE_END = re.compile(
     r"|with|how|what|which|when|why|who)\b",
     re.IGNORECASE,
 )
-# "norflex for her hip": a clause about the person tells why it was prescribed, not what is asked;
-# "ativan for years" tells how long.
+# How a medicine is linked to what it is taken for: "valium for flying", "can botox shots help my
+# sweating", "does baclofen work for cravings".
+_USE_LINK = re.compile(
+    r"\s+(?:(?:shots?|injections?|jabs?|tablets?|pills?|oil|gummies)\s+)?"
+    r"(?:for|helps?(?:\s+with)?|works?\s+for|good\s+for|used\s+for)\s",
+    re.IGNORECASE,
+)
 _PERSONAL = frozenset(["my", "her", "his", "their", "your", "our"])
+# "ativan for years" tells how long, not what for.
 # "been on ativan for sleep", "gave me valium for a back spasm": the medicine is taken, and the
 # clause says why; a use is asked when the medicine is named for it ("valium for flying?").
 _ON_IT = frozenset(
@@ -456,7 +462,8 @@ def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> 
     tokens = list(re.finditer(r"[\w'-]+", text))
     members = _class_members()
     for number, token in enumerate(tokens[:-2]):
-        if tokens[number + 1].group(0).lower() != "for":
+        link = _USE_LINK.match(text, token.end())
+        if not link:
             continue
         word = normalize(token.group(0)).lower()
         before = {t.group(0).lower() for t in tokens[max(0, number - 2) : number]}
@@ -468,11 +475,13 @@ def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> 
             found = purposes
         else:
             continue
-        rest = text[tokens[number + 1].end() :]
+        rest = text[link.end() :]
         end = _PURPOSE_END.search(rest)
         said = (rest[: end.start()] if end else rest).strip()
         clause = words(said)
-        if clause and not _FOR_A_TIME.match(said) and (clause[0] not in _PERSONAL or found is purposes):
+        # "flexeril for her back": why it was given to someone, as "can it help my back" is not.
+        personal = link.group(0).split()[-1].lower() == "for" and clause and clause[0] in _PERSONAL
+        if clause and not _FOR_A_TIME.match(said) and not (personal and found is uses):
             found.update(clause)
     return uses, purposes
 
@@ -680,9 +689,9 @@ def build_query(
             else "content"
         )
         background = not any(w in asking for w in unit.words)
-        kind = (
-            unit.kind if role == "subject" else "use" if role == "content" and set(unit.words) & uses else ""
-        )
+        # An adjective of framing ("excessive" sweating) is no use of its own.
+        use = role == "content" and bool(set(unit.words) & uses) and not is_framing_english(unit.word)
+        kind = unit.kind if role == "subject" else "use" if use else ""
         if any(c.word == unit.word for c in concepts):
             continue  # a word asked twice is one concept
         # The class names of a medicine the corpus names match, but are not searched.

@@ -366,7 +366,8 @@ USE_DOCUMENTS = {
         "## Dosing\n\n"
         "- The usual dose of quinopril is 4 mg three times a day [1].\n"
         "- Dizziness on standing is common in the first week [1].\n"
-        "- Stomach upset and nausea are the most frequent side effects [1].\n\n"
+        "- Stomach upset and nausea are the most frequent side effects [1].\n"
+        "- Excessive sleepiness can occur at higher doses [1].\n\n"
         "## Food\n\n"
         "- Taking quinopril with a meal raises the amount absorbed [1].\n\n"
         "## References\n\n1. Agency Z. Zorvex label. 2020.\n"
@@ -374,6 +375,7 @@ USE_DOCUMENTS = {
     "flying.md": (
         "# Travel health\n\n"
         "A fear of flying is best treated with a short course of talking therapy [1].\n\n"
+        "Heavy sweating in hot cabins is common [1].\n\n"
         "## References\n\n1. Author T. Travel review. 2015.\n"
     ),
 }
@@ -420,3 +422,12 @@ def test_food_is_a_meal_and_an_empty_stomach_is_no_stomach_upset(use_bot):
         answer, _ = ask(use_bot, question)
         assert not answer.abstained
         assert "with a meal" in answer.quotes[0].text, question
+
+
+def test_what_a_medicine_is_asked_to_help_is_a_use_too(use_bot):
+    # "excessive" is how the question puts it, found in an unrelated sentence; "sweating" is
+    # the use, which the medicine's document never names.
+    for question in ("can zorvex help my excessive sweating", "does zorvex work for sweating"):
+        answer, _ = ask(use_bot, question)
+        assert answer.abstained and not answer.quotes, question
+        assert "sweating" in answer.missing_terms, question

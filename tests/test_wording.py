@@ -139,6 +139,9 @@ def test_medicines_and_their_classes():
     # A brand is its medicine and its class: "pepcid" is famotidine, an H2 blocker.
     pepcid = [g for g in class_groups() if g[0] == ("pepcid",)]
     assert any(("famotidine",) in g for g in pepcid) and any(("h2", "blocker") in g for g in pepcid)
+    # CBD is a medicine too, answered by what the documents say of cannabinoids.
+    cbd = next(g for g in class_groups() if g[0] == ("cbd",))
+    assert is_medicine("cbd") and ("cannabinoids",) in cbd
 
 
 def test_shipped_lists_parse_into_groups():
