@@ -105,18 +105,19 @@ def answer_words(asked: Iterable[str]) -> list[str]:
 
 
 def fired_rules(asked: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Return (the question words that fired it, its answer words) for each rule that fires.
+    """Return (the question words that fired it, its answer words) for each item of a rule that
+    fires: "titration increments?" fires one rule twice, once for each word.
 
     Words match as typed or as their singular ("dangers" fires the rule of "danger"; a stem
     would let "effects" fire the rule of "effective").
     """
     present = {_singular(w) for w in asked}
-    fired = []
-    for items, answered in question_words():
-        item = next((item for item in items if all(_singular(w) in present for w in item)), None)
-        if item is not None:
-            fired.append((item, answered))
-    return fired
+    return [
+        (item, answered)
+        for items, answered in question_words()
+        for item in items
+        if all(_singular(w) in present for w in item)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,14 @@ def test_a_rule_fired_by_one_word_gives_that_word_other_ways_to_be_said(question
     assert answer.quotes[0].doc_id == "c-management"
 
 
+def test_each_word_of_a_rule_a_question_uses_gets_the_other_ways(question_type_bot):
+    # "titration" and "increments" are items of one rule: each may be said as "increases".
+    answer, _ = ask(question_type_bot, "quindal titration increments?")
+    for word in ("titration", "increments"):
+        concept = next(c for c in answer.query.concepts if c.word == word)
+        assert ("increas",) in concept.alternatives, word
+
+
 def test_question_words_weigh_less_than_the_words_typed(question_type_bot):
     query = ask(question_type_bot, "What are the treatments for zorblax syndrome?")[0].query
     typed = {t for concept in query.concepts for t in concept.alternatives[0]}
