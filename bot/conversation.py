@@ -138,7 +138,12 @@ def read_question(
         else:
             aspect.append(concept.word)
     typed = question.strip()
-    words = {w.strip(".,;:!?\"'()").lower() for w in typed.split()}
+    said = [w.strip(".,;:!?\"'()").lower() for w in typed.split()]
+    words = set(said)
+    # "back to soma, can I take it with xanax?": a pronoun after the medicine it names is that
+    # medicine; one before it ("is it safe with tizanidine?") points back.
+    first_named = min((said.index(m) for m in medicines if m in said), default=len(said))
+    points_back = any(w in _BACK_PRONOUNS for w in said[:first_named])
     return Reading(
         tuple(dict.fromkeys(medicines)),
         tuple(dict.fromkeys(conditions)),
@@ -147,7 +152,7 @@ def read_question(
         bool(words & _PRONOUNS),
         bool(_PLURAL.search(typed)),
         bool(_ELLIPSIS.match(typed)),
-        bool(words & _BACK_PRONOUNS),
+        points_back,
         tuple(dict.fromkeys(routes)),
         bool(_ASKS_FOR_MEDICINE.search(typed))
         or (len(aspect) >= 2 and any(english_class(w) == CONDITION and w.isalpha() for w in aspect)),

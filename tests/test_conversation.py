@@ -300,3 +300,14 @@ def test_staying_on_a_medicine_is_taking_it(label_bot):
     )
     assert "keep taking" in follow_up.query.text
     assert follow_up.quotes and "reviewed after four weeks" in follow_up.quotes[0].text
+
+
+def test_a_pronoun_after_the_medicine_named_is_that_medicine(small_bot):
+    # "ok back to baclofen, can I stop it": "it" is baclofen, not the tizanidine just discussed.
+    earlier = ["What is baclofen?", "What is the maximum dose of tizanidine?"]
+    borrowed = _borrowed(small_bot, earlier, "ok back to baclofen, can I stop it suddenly")
+    assert "tizanidine" not in borrowed
+    (_, _, answer), _ = _conversation(small_bot, *earlier, "ok back to baclofen, can I stop it suddenly")
+    assert "back" not in {c.word for c in answer.query.concepts}
+    # Before the medicine named, a pronoun still points back: "is it safe with baclofen?".
+    assert "tizanidine" in _borrowed(small_bot, earlier[1:], "is it ok to take it with baclofen")
