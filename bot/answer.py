@@ -108,6 +108,8 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
 )
+# "less sedating", "more drowsiness": a comparison of what follows.
+_COMPARATIVE = re.compile(r"\b(?:less|more|fewer|least|most)\s+(\w+)", re.IGNORECASE)
 # How much an expected answer type adds, as a share of the best plain sentence score.
 ANSWER_TYPE_BONUS = 0.5
 # Questions that ask for a number of days, a frequency or an amount outright: a quote that
@@ -621,6 +623,7 @@ def extract_answer(
     ]
     best_score = hits[0].score or 1.0
     wanted = [answer for asked, answer in _ANSWER_TYPES if asked.search(query.text or question)]
+    compared_terms = _compared_terms(query.own_text or question, concepts, settings)
     scored: list[tuple[float, int, _Candidate]] = []
     for candidate in candidates:
         # A sentence that names none of the question's words (only its passage does) is no quote.
@@ -638,10 +641,16 @@ def extract_answer(
         if best_score > 0:
             value *= 1 - PASSAGE_PRIOR + PASSAGE_PRIOR * max(candidate.hit.score, 0.0) / best_score
         scored.append((value, -candidate.order, candidate))
-    if wanted and scored:
+    if (wanted or compared_terms) and scored:
         bonus = ANSWER_TYPE_BONUS * max(value for value, _, _ in scored)
         scored = [
-            (value + bonus if any(p.search(c.text) for p in wanted) else value, order, c)
+            (
+                value + bonus
+                if any(p.search(c.text) for p in wanted) or _compares(c.text, compared_terms, settings)
+                else value,
+                order,
+                c,
+            )
             for value, order, c in scored
         ]
     if not scored:
@@ -673,6 +682,26 @@ def extract_answer(
             )
         )
     return Answer(question, query, False, nowhere, tuple(quotes), hits)
+
+
+def _compared_terms(question: str, concepts: Sequence[Weighed], settings: Settings) -> frozenset[str]:
+    """Return the terms of what a question compares ("which is less sedating?": "sedating" and
+    its other names), or none when it compares nothing."""
+    found: set[str] = set()
+    for match in _COMPARATIVE.finditer(question):
+        asked = set(analyze(match.group(1), settings))
+        for concept in concepts:
+            if asked and concept.concept.found_in(asked):
+                found.update(t for alternative in concept.concept.alternatives for t in alternative)
+    return frozenset(found)
+
+
+def _compares(text: str, terms: frozenset[str], settings: Settings) -> bool:
+    """Return True when a sentence compares what the question compares ("described metaxalone as
+    less sedating than alternatives")."""
+    return bool(terms) and any(
+        set(analyze(match.group(1), settings)) & terms for match in _COMPARATIVE.finditer(text)
+    )
 
 
 def _each_compared(

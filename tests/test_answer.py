@@ -431,3 +431,34 @@ def test_what_a_medicine_is_asked_to_help_is_a_use_too(use_bot):
         answer, _ = ask(use_bot, question)
         assert answer.abstained and not answer.quotes, question
         assert "sweating" in answer.missing_terms, question
+
+
+COMPARED_DOCUMENTS = {
+    "alphazol.md": (
+        "---\ntitle: Alphazol for muscle pain\nsource: test\n---\n# Alphazol\n\n"
+        "## Side effects\n\n"
+        "- Drowsiness and sedation are the most common side effects of alphazol, and sedation is "
+        "worse with alcohol [1].\n\n"
+        "## Reviews\n\n"
+        "- Reviews of relaxants for back and neck pain in primary care, written over two decades, "
+        "compare their benefits, costs and harms, and one of them described alphazol as less "
+        "sedating than other relaxants [2].\n\n"
+        "## References\n\n1. Agency A. Alphazol label. 2020.\n2. Author R. Relaxant review. 2008.\n"
+    ),
+    "betamine.md": (
+        "---\ntitle: Betamine for muscle pain\nsource: test\n---\n# Betamine\n\n"
+        "## Side effects\n\n"
+        "- Drowsiness affects most people who take betamine, and more of them at higher doses [1].\n\n"
+        "## References\n\n1. Agency B. Betamine label. 2019.\n"
+    ),
+}
+
+
+def test_a_comparison_quotes_the_sentence_that_compares_first(tmp_path):
+    bot = load(write_corpus(tmp_path, COMPARED_DOCUMENTS), use_cache=False)
+    for question in (
+        "which is less sedating, alphazol or betamine",
+        "which makes u less sleepy, alphazol or betamine",
+    ):
+        answer, _ = ask(bot, question)
+        assert "less " in answer.quotes[0].text and "sedating than" in answer.quotes[0].text, question
