@@ -117,6 +117,13 @@ ANSWER_TYPE_BONUS = 0.5
 _DURATION = _ANSWER_TYPES[1][1]
 # A count: a number, in digits or words ("several" and "a few" are no count).
 _COUNT = re.compile(r"\b(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)", re.I)
+# A share: "27 percent", "one in ten", "9 of 40", "two thirds", "a small minority".
+_SHARE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b)|\b(?:\d+|one|two|three|four|five)\s+(?:in|of|out of)\s+"
+    r"(?:\d+|every|two|three|four|five|six|seven|eight|nine|ten|a hundred)\b"
+    r"|\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|minority|proportion|rates?)\b",
+    re.I,
+)
 _STRICT_TYPES: tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...] = (
     (re.compile(r"\b(how long|how many (days|weeks|months|years|hours))\b", re.I), (_DURATION,)),
     (re.compile(r"\bhow (often|frequently)\b", re.I), (_ANSWER_TYPES[4][1], _DURATION)),
@@ -138,6 +145,11 @@ _STRICT_TYPES: tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...] =
             re.I,
         ),
         (_COUNT,),
+    ),
+    # "what percent quit": a share the answer must state, as a number or in words.
+    (
+        re.compile(r"\b(?:what|which|the)\s+(?:percent|percentage|proportion|fraction|share)\b", re.I),
+        (_SHARE,),
     ),
 )
 

@@ -462,3 +462,19 @@ def test_a_comparison_quotes_the_sentence_that_compares_first(tmp_path):
     ):
         answer, _ = ask(bot, question)
         assert "less " in answer.quotes[0].text and "sedating than" in answer.quotes[0].text, question
+
+
+def test_a_question_asking_for_a_share_needs_a_sentence_that_states_one(tmp_path):
+    documents = {
+        "alphazol.md": COMPARED_DOCUMENTS["alphazol.md"],
+        "betamine.md": COMPARED_DOCUMENTS["betamine.md"].replace(
+            "- Drowsiness affects",
+            "- In trials about 12 percent of people reported dizziness [1].\n- Drowsiness affects",
+        ),
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "what percent of people on alphazol get drowsy")
+    assert answer.abstained and not answer.quotes
+    assert "what percent" in answer.missing_terms
+    answer, _ = ask(bot, "what % of people on betamine get dizzy")
+    assert not answer.abstained and "12 percent" in answer.quotes[0].text
