@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.errors import QuestionError
 from bot.records import BORROWED_MARK, Concept, Corpus, Passage, Query
 from bot.wording import (
+    OLDER_ADULT,
     PASSING,
     Wording,
     by_initial,
@@ -690,6 +691,10 @@ def build_query(
             else "content"
         )
         background = not any(w in asking for w in unit.words)
+        if role == "subject" and unit.kind == "population" and wording.told_age and unit.word == OLDER_ADULT:
+            # "my mum is 79 and ... is that a side effect?": her age ranks what speaks of older
+            # adults first, but a quote need not.
+            role, background = "content", True
         # An adjective of framing ("excessive" sweating) is no use of its own.
         use = role == "content" and bool(set(unit.words) & uses) and not is_framing_english(unit.word)
         kind = unit.kind if role == "subject" else "use" if use else ""

@@ -28,15 +28,24 @@ SUBJECT_KINDS = ("population", "organ", "route", "quantity", "condition")
 # Ages that make a person a child, or an older adult, as drug labels and guidelines count them.
 ADULT_AGE = 18
 OLDER_AGE = 65
+OLDER_ADULT = "older adult"
 # "80 year old", "6-year-old", "9 yo"; "aged 85", "is 70", "turned 12" (but not "is 36 mg").
 _AGE = re.compile(
     r"\b(\d{1,3})[ -]?(?:years?|yrs?|yr)[ -]olds?\b|\b(\d{1,3}) ?(?:y/?o|yo)\b"
     r"|\b(?:aged?|age of|is|was|turned|turning|she's|he's|shes|hes) (\d{1,3})\b"
     r"(?! ?(?:mg|mcg|g|kg|ml|units?|percent|%|times|x|mm|cm|minutes?|hours?|days?|weeks?|months?|years?)\b)"
-    r"(?![\d.,\-\w])",
+    r"(?![\d.\-\w])(?!,\d)",
     re.IGNORECASE,
 )
 OLDEST_AGE = 120
+# A question asking about age itself: "at her age", "too old", "for someone that old", "elderly".
+_AGE_ASKED = re.compile(
+    r"\bage\b|\b(?:too|that|so) old\b|\bold (?:people|person|folks?|patients?|age)\b|\bolder\b"
+    r"|\belderly\b|\bseniors?\b|\bgeriatric\b",
+    re.IGNORECASE,
+)
+# Before an age the question asks of: "for an 80 year old", "in a 70 yo".
+_FOR_AGE = re.compile(r"\b(?:for|in|to|of) (?:an?|my|his|her|their|the|your) *$", re.IGNORECASE)
 _DECADE = re.compile(r"\b(?:in (?:his|her|their|my) )?([6-9])0'?s\b", re.IGNORECASE)
 _UNIT_GLUED = re.compile(r"\b(\d+(?:\.\d+)?)(mg|mcg|ml|g|kg|units?|mg/kg)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"(?<=\d)\s*%|(?<!\w)%")
@@ -255,19 +264,23 @@ class Wording:
 
     `changes` lists (typed, understood) for every rewrite, in order; `framing` the words that
     only said how old someone is ("80", "year", "old"), now said by the population named.
+    `told_age` is True when an older adult was named only from an age the question tells in
+    passing ("my mum is 79 and ... is that a known side effect?"), not one it asks about ("is
+    it safe at her age?", "the dose for an 80 year old").
     """
 
     typed: str
     text: str
     changes: tuple[tuple[str, str], ...] = ()
     framing: frozenset[str] = frozenset()
+    told_age: bool = False
 
 
 def _age_words(age: int) -> str | None:
     if age < ADULT_AGE:
         return "child"
     if age >= OLDER_AGE:
-        return "older adult"
+        return OLDER_ADULT
     return None
 
 
@@ -316,15 +329,21 @@ def reword(question: str) -> Wording:
         framing.update(words(match.group(0)))
         if named is None:
             return match.group(0)
+        if named == OLDER_ADULT:
+            # "for an 80 year old", "in a 70 yo": an age the question asks of, not one it tells.
+            told.append(not _FOR_AGE.search(match.string[: match.start()]))
         changes.append((match.group(0), f"{match.group(0)} ({named})"))
         return f"{match.group(0)} ({named})"
 
+    told: list[bool] = []
     text = _AGE.sub(name_age, text)
 
     def name_decade(match: re.Match[str]) -> str:
+        told.append(True)
         framing.update(words(match.group(0)))
-        changes.append((match.group(0), f"{match.group(0)} (older adult)"))
-        return f"{match.group(0)} (older adult)"
+        changes.append((match.group(0), f"{match.group(0)} ({OLDER_ADULT})"))
+        return f"{match.group(0)} ({OLDER_ADULT})"
 
     text = _DECADE.sub(name_decade, text)
-    return Wording(question, re.sub(r"\s+", " ", text).strip(), tuple(changes), frozenset(framing))
+    told_only = bool(told) and all(told) and not _AGE_ASKED.search(question)
+    return Wording(question, re.sub(r"\s+", " ", text).strip(), tuple(changes), frozenset(framing), told_only)

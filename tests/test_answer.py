@@ -478,3 +478,13 @@ def test_a_question_asking_for_a_share_needs_a_sentence_that_states_one(tmp_path
     assert "what percent" in answer.missing_terms
     answer, _ = ask(bot, "what % of people on betamine get dizzy")
     assert not answer.abstained and "12 percent" in answer.quotes[0].text
+
+
+def test_an_age_told_in_passing_does_not_make_older_adults_required(use_bot):
+    # The label says nothing of older adults: the mother's age is her story, not the question.
+    answer, _ = ask(use_bot, "my mum is 79 and on zorvex, lately she gets dizzy standing up, is that normal")
+    assert not answer.abstained
+    assert "Dizziness on standing" in answer.quotes[0].text
+    # Asked about her age, the documents must speak of older adults.
+    answer, _ = ask(use_bot, "my mum is 79, is zorvex safe at her age")
+    assert answer.abstained and not answer.quotes

@@ -67,7 +67,9 @@ def test_shorthand_is_read_as_meant(typed, read):
         ("my dad, in his 70s", "older adult"),
         ("dose for a 45 year old", None),
         ("the limit is 36 mg", None),
+        ("the count is 1,000", None),
         ("my son is 24", None),
+        ("my mum is 79, is it safe", "older adult"),
         ("had ms for 15 years", None),
         ("Is 11-beta-hydroxylase deficiency inherited?", None),
     ],
@@ -80,7 +82,9 @@ def test_shorthand_is_read_as_meant(typed, read):
         "decade",
         "adult",
         "not-an-age",
+        "thousands",
         "adult-is",
+        "is-age-comma",
         "years-not-age",
         "not-a-number",
     ],
@@ -153,3 +157,19 @@ def test_shipped_lists_parse_into_groups():
     assert pregnancy.kind == "population" and pregnancy.name == "pregnancy"
     assert any(("tetanus",) in g and ("lockjaw",) in g for g in wordnet_groups())
     assert all(len(g) > 1 for g in lay_groups() + wordnet_groups())
+
+
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [
+        ("my mum is 79 and on baclofen, lately shes drowsy, is that a side effect", True),
+        ("my dad, in his 70s, takes baclofen and feels dizzy", True),
+        ("my mum is 79, is baclofen safe at her age", False),
+        ("what dose of baclofen for an 80 year old", False),
+        ("my 80 year old mum is on baclofen, is it ok for elderly people", False),
+        ("my son is 6 and has spasms", False),
+    ],
+    ids=["told", "decade", "at-her-age", "for-an-age", "elderly", "child"],
+)
+def test_an_older_age_told_in_passing_is_not_what_is_asked(typed, told):
+    assert reword(typed).told_age is told
