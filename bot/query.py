@@ -373,12 +373,15 @@ def _units(tokens: Sequence[str], lexicon: Lexicon, settings: Settings) -> list[
         found = spans[span]
         kind = next((k for _, k in found if k), "")
         if not kind and span[1] - span[0] > 1:
-            # A phrase holding a population or route word is about it too ("kidney disease").
+            # A phrase holding a population or route word is about it too ("kidney disease");
+            # one holding a kind of quantity is one quantity ("trial dose" is no other dose).
             for key in keys[span[0] : span[1]]:
                 for number in shipped_by_key.get(key, ()):
                     group, group_kind = shipped[number]
-                    if group_kind and any(
-                        len(item) == 1 and _key(item[0], settings) == key for item in group
+                    if (
+                        group_kind
+                        and group_kind != "quantity"
+                        and any(len(item) == 1 and _key(item[0], settings) == key for item in group)
                     ):
                         found.append((group, group_kind))
                         kind = kind or group_kind

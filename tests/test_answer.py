@@ -488,3 +488,24 @@ def test_an_age_told_in_passing_does_not_make_older_adults_required(use_bot):
     # Asked about her age, the documents must speak of older adults.
     answer, _ = ask(use_bot, "my mum is 79, is zorvex safe at her age")
     assert answer.abstained and not answer.quotes
+
+
+PUMP_DOCUMENTS = {
+    "pumpex.md": (
+        "---\ntitle: Pumpex (intrathecal quinopril)\nsource: test\n---\n# Pumpex\n\n"
+        "## Dosing\n\n"
+        "- Oral treatment starts at 5 mg three times a day, and each dose is raised weekly [1].\n"
+        "- Before a pump is fitted, a trial dose of 50 micrograms is injected and the response watched [1].\n\n"
+        "## Education\n\n"
+        "- Sending patients an educational brochure led 27 percent to stop [2].\n\n"
+        "## References\n\n1. Agency P. Pumpex label. 2021.\n2. Author E. Brochure trial. 2014.\n"
+    ),
+}
+
+
+def test_a_kind_of_dose_is_that_dose_and_a_leaflet_is_a_brochure(tmp_path):
+    bot = load(write_corpus(tmp_path, PUMP_DOCUMENTS), use_cache=False)
+    answer, _ = ask(bot, "pumpex screening bolus, how many mcg")
+    assert not answer.abstained and "trial dose of 50 micrograms" in answer.quotes[0].text
+    answer, _ = ask(bot, "the pumpex study where people got a leaflet, what percent stopped")
+    assert not answer.abstained and "brochure led 27 percent" in answer.quotes[0].text
