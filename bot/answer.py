@@ -107,6 +107,13 @@ _ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    # "why do people switch": a sentence that gives a reason.
+    (
+        re.compile(r"\bwhy\b", re.I),
+        re.compile(
+            r"\b(?:because|since|due to|owing to|so that|in order to|as a result|reason|explains?)\b", re.I
+        ),
+    ),
 )
 # "less sedating", "more drowsiness": a comparison of what follows.
 _COMPARATIVE = re.compile(r"\b(?:less|more|fewer|least|most)\s+(\w+)", re.IGNORECASE)

@@ -509,3 +509,19 @@ def test_a_kind_of_dose_is_that_dose_and_a_leaflet_is_a_brochure(tmp_path):
     assert not answer.abstained and "trial dose of 50 micrograms" in answer.quotes[0].text
     answer, _ = ask(bot, "the pumpex study where people got a leaflet, what percent stopped")
     assert not answer.abstained and "brochure led 27 percent" in answer.quotes[0].text
+
+
+def test_why_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
+    documents = {
+        "alphazol.md": (
+            "---\ntitle: Alphazol for tapering\nsource: test\n---\n# Alphazol\n\n"
+            "## Switching\n\n"
+            "- Many people switch to alphazol to come off shorter-acting tablets, and switching is common [1].\n"
+            "- Guidelines favour it because its long half-life gives steadier blood levels [1].\n\n"
+            "## References\n\n1. Author A. Tapering manual. 2002.\n"
+        ),
+        "betamine.md": COMPARED_DOCUMENTS["betamine.md"],
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "why do people switch to alphazol to come off")
+    assert "because its long half-life" in answer.quotes[0].text
