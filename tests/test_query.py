@@ -133,6 +133,19 @@ def test_genetic_changes_are_not_an_inheritance_question(question, fires):
     assert ("autosomal" in answer_words(words(question))) is fires
 
 
+@pytest.mark.parametrize(
+    ("question", "fires"),
+    [
+        ("how much of that do people take", True),
+        ("how much should she be given", True),
+        ("how much does it cost", False),
+    ],
+    ids=["take", "given", "cost"],
+)
+def test_how_much_someone_takes_asks_for_a_dose(question, fires):
+    assert ("dosage" in answer_words(words(question))) is fires
+
+
 def test_question_words_are_not_concepts_and_never_prevent_an_abstention(question_type_bot):
     # "how many people" asks for "prevalence", which a document has; "rash" is found nowhere.
     answer, _ = ask(question_type_bot, "How many people get a zorblax rash?")
