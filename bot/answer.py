@@ -564,10 +564,14 @@ def extract_answer(
     # focus the documents speak of: neither is something they must speak of. An everyday
     # thing that is all the question asks about ("the best mattress for back pain") is.
     story = any(c.in_corpus and not c.passing for c in focus)
+    # So is what someone was doing ("threw my back out lifting boxes"): an act told as it went on.
     unknown = sum(
         c.weight
         for c in focus
-        if not c.in_corpus and not (c.passing and story) and not is_framing_english(c.word)
+        if not c.in_corpus
+        and not (c.passing and story)
+        and not is_framing_english(c.word)
+        and not (c.word.endswith("ing") and english_class(c.word) == ACT)
     )
     if focus_weight and unknown / focus_weight >= settings.max_unknown_focus:
         return Answer(question, query, True, nowhere, (), hits)

@@ -525,3 +525,21 @@ def test_why_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
     bot = load(write_corpus(tmp_path, documents), use_cache=False)
     answer, _ = ask(bot, "why do people switch to alphazol to come off")
     assert "because its long half-life" in answer.quotes[0].text
+
+
+def test_what_someone_was_doing_is_their_story(tmp_path):
+    documents = {
+        "relaxants.md": (
+            "---\ntitle: Muscle relaxants for acute back pain\nsource: test\n---\n# Relaxants\n\n"
+            "- Muscle relaxants give short-term relief of acute back pain, with drowsiness [1].\n\n"
+            "## References\n\n1. Author M. Relaxant review. 2017.\n"
+        ),
+        "boxes.md": "# Storage\n\nBoxes of tablets are kept dry.\n",
+    }
+    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    answer, _ = ask(bot, "hurt my back yesterday lifting boxes, should i take a muscle relaxant")
+    assert not answer.abstained
+    assert "short-term relief of acute back pain" in answer.quotes[0].text
+    # An everyday thing that is all the question asks about is still missing.
+    answer, _ = ask(bot, "whats the best mattress for acute back pain")
+    assert answer.abstained and "mattress" in answer.missing_terms
