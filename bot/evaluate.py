@@ -946,6 +946,8 @@ class Report:
     documents: int
     rows: tuple[Row, ...]
     problems: tuple[Problem, ...] = ()
+    # The documents of the passages the answers list, by id: what their markers refer to.
+    hit_documents: Mapping[str, Document] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def settings_rows(self) -> tuple[Row, ...]:
@@ -1261,6 +1263,7 @@ def evaluate(
     last: tuple[str, Bot] | None = None
     targets: tuple[tuple[Target, ...], ...] = ()
     problems: tuple[Problem, ...] = ()
+    hit_documents: dict[str, Document] = {}
     for number, variant in enumerate(variants):
         label = variant.label
         if progress:
@@ -1277,6 +1280,9 @@ def evaluate(
             problems = bot.problems
             targets = resolve_targets(cases, corpus, bot.passages)
         results = _run_bot(bot, variant, cases, targets, k, depth, tick)
+        for result in results:
+            for hit in result.answer.hits if result.answer else ():
+                hit_documents.setdefault(hit.passage.doc_id, bot.documents[hit.passage.doc_id])
         rows.append(
             Row(
                 variant.label,
@@ -1313,6 +1319,7 @@ def evaluate(
         documents=len(corpus.documents),
         rows=tuple(rows),
         problems=problems,
+        hit_documents=hit_documents,
     )
 
 

@@ -448,8 +448,8 @@ def sources_label(answer: Answer) -> str:
     return f"Possibly related passages ({count})" if answer.abstained else f"Sources ({count})"
 
 
-def _references_html(markers: Sequence[str], hit: Hit, document: Document | None) -> str:
-    known = {r.marker: r.text for r in document.references} if document else {}
+def _references_html(markers: Sequence[str], hit: Hit, document: Document) -> str:
+    known = {r.marker: r.text for r in document.references}
     lines = "".join(
         f'<div><span class="cb-chip">[{escape_html(m)}]</span> '
         f"{_text(reference_text(Citation(m, known.get(m)), hit))}</div>"
@@ -461,12 +461,12 @@ def _references_html(markers: Sequence[str], hit: Hit, document: Document | None
 def hit_to_html(
     hit: Hit,
     quotes: Sequence[Quote],
-    document: Document | None,
+    document: Document,
     show_score: bool = True,
     uploads: Mapping[str, str] | None = None,
 ) -> str:
     """Return a ranked passage as HTML: where it is, its text with the quoted sentences marked,
-    and the references its markers stand for."""
+    and the references its markers stand for in its document."""
     passage = hit.passage
     spans = [
         (q.start - passage.start, q.end - passage.start) for q in quotes if q.passage_id == passage.passage_id

@@ -632,6 +632,14 @@ def test_text_and_json_reports_show_every_row_and_question(small_report):
     assert data["rows"][0]["totals"]["all"]["passages"]["nDCG@5"] == small_report.rows[0].total.passages.ndcg
 
 
+def test_the_report_keeps_the_documents_of_the_passages_answers_list(small_report):
+    shown = {
+        h.passage.doc_id for row in small_report.rows for r in row.results if r.answer for h in r.answer.hits
+    }
+    assert shown and set(small_report.hit_documents) == shown
+    assert all(d.doc_id == key for key, d in small_report.hit_documents.items())
+
+
 def test_progress_counts_every_case_of_every_row(small_corpus):
     cases = parse_questions(SMALL_QUESTIONS, "q.jsonl")
     calls = []

@@ -162,10 +162,16 @@ def test_source_html_marks_the_quoted_sentence_and_resolves_references(bot):
     assert "score" not in present.hit_to_html(hit, answer.quotes, bot.documents["baclofen"], show_score=False)
 
 
-def test_source_without_its_document_says_where_the_marker_stands(bot):
-    answer, _ = ask(bot, "What is the usual starting dose of baclofen?")
-    html = present.hit_to_html(answer.hits[0], answer.quotes, None)
-    assert "the document lists no references" in html
+def test_source_whose_document_lists_no_references_says_where_the_marker_stands():
+    text = "Rest the back [1]."
+    passage = Passage(
+        "d#1", "d", "Doc", "d.md", "Part", 0, len(text), text, (Sentence(0, len(text), ("1",)),)
+    )
+    document = Document("d", "Doc", "d.md", text, (Section("Part", 0, len(text)),))
+    html = present.hit_to_html(Hit(passage, 1.0, 1), (), document)
+    assert (
+        "reference 1 of \u201cDoc\u201d, section \u201cPart\u201d (the document lists no references)"
+    ) in html
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -298,7 +304,8 @@ def test_quote_over_several_lines_stays_in_its_block_quote():
 
 def test_source_lists_the_markers_of_its_sentences():
     passage = Passage("d#1", "d", "Doc", "d.txt", "Part", 0, 4, "Text", (Sentence(0, 4, ("1", "3")),))
-    html = present.hit_to_html(Hit(passage, 1.5, 1), (), None, show_score=True)
+    document = Document("d", "Doc", "d.txt", "Text", (Section("Part", 0, 4),))
+    html = present.hit_to_html(Hit(passage, 1.5, 1), (), document, show_score=True)
     assert "score 1.500" in html
     assert re.findall(r'<span class="cb-chip">(.*?)</span>', html) == ["[1]", "[3]"]
 

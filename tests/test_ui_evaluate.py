@@ -235,3 +235,18 @@ def test_every_measure_is_explained_in_a_legend_and_a_tooltip(monkeypatch, corpu
         if column != "setting":
             assert f"**{present.escape_markdown(column)}**: " in text, column
     assert "share of the relevant passages found in the top 10" in text
+
+
+def test_a_failed_questions_sources_name_the_references_their_document_lists(monkeypatch, corpus):
+    # Bug: the sources under a failed question were drawn without their document, so every
+    # marker read "the document lists no references", under an answer that quoted them.
+    at = run(open_page(monkeypatch, corpus))
+    at.selectbox(key="eval_question").set_value("hostile").run()
+    assert at.error[0].value.startswith("Failed")
+    answer, *sources = [h.value for h in at.get("html") if "cb-answer" in h.value or "cb-source" in h.value]
+    assert "Zanzibar board. &lt;b&gt;Bold&lt;/b&gt; report" in answer
+    assert sources
+    for source in sources:
+        assert "lists no references" not in source
+    assert any("Zanzibar board. &lt;b&gt;Bold&lt;/b&gt; report" in source for source in sources)
+    assert any("Zanzibar office. Prices in $y$ dollars. 2021." in source for source in sources)

@@ -86,7 +86,7 @@ def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: in
     with st.expander(present.sources_label(answer), icon=":material/menu_book:"):
         for hit in hits:
             passage = hit.passage
-            document = bot.documents.get(passage.doc_id)
+            document = bot.documents[passage.doc_id]
             st.html(present.hit_to_html(hit, answer.quotes, document, show_scores, uploads))
             st.page_link(
                 DOCUMENTS_PAGE,

@@ -118,7 +118,8 @@ def show_questions(result: evaluate.Report) -> None:
     st.dataframe(report.ranking_rows(result, row, turn), hide_index=True)
     if turn.answer is not None:
         for hit in present.shown_hits(turn.answer):
-            st.html(present.hit_to_html(hit, turn.answer.quotes, None))
+            document = result.hit_documents[hit.passage.doc_id]
+            st.html(present.hit_to_html(hit, turn.answer.quotes, document))
 
 
 st.set_page_config(page_title="citebot \u00b7 Evaluate", page_icon=":material/query_stats:")
