@@ -7,6 +7,7 @@ It computes nothing: every figure comes from the `Report` records of `bot/evalua
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -422,6 +423,11 @@ def _result_json(result: TurnResult, report: Report, row: Row) -> dict[str, Any]
         "passages": _scores_json(result.passage_scores, report.k),
         "documents": _scores_json(result.document_scores, report.k),
     }
+
+
+def report_to_json_text(report: Report) -> str:
+    """Return the report as `bot eval --json` prints it: `report_to_json`, indented."""
+    return json.dumps(report_to_json(report), ensure_ascii=False, indent=2)
 
 
 def report_to_json(report: Report) -> dict[str, Any]:

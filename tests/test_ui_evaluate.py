@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from streamlit import dataframe_util
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
 from ui_fixtures import DOCUMENTS, EXTRAS, IMAGE, LINK, SCRIPT, write_documents
 
-from bot import present
+from bot import present, report
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "ui" / "pages" / "2_Evaluate.py")
@@ -350,3 +352,45 @@ def test_a_failed_questions_sources_name_the_references_their_document_lists(mon
         assert "lists no references" not in source
     assert any("Zanzibar board. &lt;b&gt;Bold&lt;/b&gt; report" in source for source in sources)
     assert any("Zanzibar office. Prices in $y$ dollars. 2021." in source for source in sources)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch):
+    """Return a reader of what a download button of the last run serves."""
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, endpoint: str) -> None:
+            super().__init__(endpoint)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Kept)
+
+    def read(at: AppTest, key: str) -> tuple[str, str]:
+        proto = at.download_button(key=key).proto
+        return stores[-1].get_file(proto.url.rsplit("/", 1)[1]).filename, stores[-1].get_file(
+            proto.url.rsplit("/", 1)[1]
+        ).content.decode("utf-8")
+
+    return read
+
+
+def test_the_report_shown_downloads_as_bot_eval_writes_it(monkeypatch, corpus, downloads):
+    at = run(open_page(monkeypatch, corpus))
+    result = at.session_state["eval_report"]
+    name, text = downloads(at, "eval_download_json")
+    assert name == "citebot-evaluation.json" and text == report.report_to_json_text(result)
+    data = json.loads(text)
+    assert [r["label"] for r in data["rows"]] == [r["code"] for r in table(at, DOCUMENTS_TABLE)]
+    assert data["rows"][0]["totals"]["all"]["pass_rate"] == table(at, DOCUMENTS_TABLE)[0]["pass"]
+
+    name, run_file = downloads(at, "eval_download_run")
+    assert name == "citebot-run.txt" and run_file == report.run_to_trec(result.rows[0], result.level)
+    assert run_file.splitlines()[0].startswith("baclofen-start Q0 baclofen#1 1 ")
+    name, qrels = downloads(at, "eval_download_qrels")
+    assert name == "citebot-qrels.txt" and qrels == report.qrels_to_trec(result.rows[0], result.level)
+
+    at.selectbox(key="eval_row").set_value("baseline").run()
+    _, baseline_run = downloads(at, "eval_download_run")
+    assert baseline_run == report.run_to_trec(result.baseline, result.level)
+    assert baseline_run.splitlines()[0].split()[:3] == ["baclofen-start", "Q0", "baclofen"]

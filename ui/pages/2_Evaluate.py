@@ -116,6 +116,38 @@ def show_measures(result: evaluate.Report) -> None:
     show_chart(result)
 
 
+def show_downloads(result: evaluate.Report, row: evaluate.Row) -> None:
+    """The report as `bot eval --json` writes it, and the chosen setting's run and judgments as
+    `--run-file` and `--qrels-file` write them, for trec_eval."""
+    st.download_button(
+        "Download the report (JSON)",
+        data=report.report_to_json_text(result),
+        file_name="citebot-evaluation.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_json",
+    )
+    st.download_button(
+        "Download this setting's run (TREC)",
+        data=report.run_to_trec(row, result.level),
+        file_name="citebot-run.txt",
+        mime="text/plain",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_run",
+    )
+    st.download_button(
+        "Download the judgments (TREC qrels)",
+        data=report.qrels_to_trec(row, result.level),
+        file_name="citebot-qrels.txt",
+        mime="text/plain",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_qrels",
+    )
+
+
 def show_questions(result: evaluate.Report) -> None:
     st.subheader("Questions")
     rows_by_label = {row.label: row for row in result.rows}
@@ -126,6 +158,7 @@ def show_questions(result: evaluate.Report) -> None:
         format_func=lambda code: report.setting_text(rows_by_label[code]),
     )
     row = rows_by_label[label]
+    show_downloads(result, row)
     with st.expander("By group: first turns, follow-ups, tags"):
         show_table(report.group_rows(result, row), report.measure_meanings(result.k, result.level))
     failures_only = st.toggle("Failures only", key="eval_failures")
