@@ -338,7 +338,6 @@ mark.cb-passage{background:rgba(255,208,0,.35);color:inherit;outline:2px solid r
 .cb-doc ol{padding-left:1.2rem}
 </style>"""
 
-_CHOSEN_HEADINGS = {0: "h3", 1: "h3", 2: "h4"}
 _DOT = " \u00b7 "
 
 
@@ -538,9 +537,12 @@ def document_to_html(document: Document, passage: Passage | None = None) -> str:
     The passage, when given, is marked and carries the id `passage_anchor` returns.
     """
     parts = ['<div class="cb-doc">']
+    # Under the title's h2, the shallowest sections are h3 whatever their level in the file
+    # ("## Dosing" under "# Title"): a heading never skips a level.
+    top = min((max(s.level, 1) for s in document.sections if _titled(s, document)), default=1)
     for section in document.sections:
         if _titled(section, document):
-            tag = _CHOSEN_HEADINGS.get(section.level, "h5")
+            tag = f"h{min(3 + max(section.level, 1) - top, 5)}"
             parts.append(f"<{tag}>{_text(section.heading)}</{tag}>")
         if section.end > section.start:
             text = _section_text(document, section.start, section.end, passage)

@@ -1,5 +1,6 @@
 """The chat in a real browser: ask, see the quote and its citation, open the source at the
-highlighted passage, and read a hostile document that runs nothing.
+highlighted passage, and read a hostile document that runs nothing; and each page checked for
+accessibility with axe-core.
 
 Needs Chromium (Debian's `chromium`) and Playwright for Python; without them the tests skip,
 unless CITEBOT_BROWSER_TESTS=1 (set in CI) makes them mandatory. Screenshots go to
@@ -269,3 +270,58 @@ def test_the_disclaimer_and_captions_meet_aa_contrast(page):
     caption = page.get_by_text(present.NOT_ADVICE, exact=False).first
     assert _contrast(page, caption) >= 4.5
     assert _contrast(page, indexed) >= 4.5
+
+
+# --- accessibility ---------------------------------------------------------------------------
+
+
+def _style_loaded(page) -> None:
+    """Wait for the page's style, which arrives with the code of its first HTML element."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some((s) => s.textContent.includes('.cb-answer'))"
+    )
+
+
+def _axe_problems(page) -> list[str]:
+    """Return axe-core's serious and critical violations on the page, and any of contrast."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical") or v["id"] == "color-contrast"
+    ]
+
+
+def _answer_with_sources(page, question: str = EXAMPLE) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, question)
+    expect(page.locator(".cb-quote").first).to_be_visible()
+    page.get_by_text("Sources (", exact=False).first.click()
+    expect(page.get_by_role("link", name="open in document").last).to_be_in_viewport()
+
+
+def test_axe_finds_nothing_serious_on_the_chat_the_documents_and_the_evaluation(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _answer_with_sources(page)
+    _style_loaded(page)
+    assert _axe_problems(page) == []
+
+    page.goto("/Documents")
+    expect(page.get_by_label("Filter")).to_be_visible()
+    expect(page.locator(".cb-muted").first).to_be_visible()
+    assert _axe_problems(page) == []
+    page.goto("/Documents?doc=storage")
+    expect(page.locator(".cb-doc")).to_contain_text("Part 1 of the guide")
+    assert _axe_problems(page) == []
+
+    page.goto("/Evaluate")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("What the measures mean")).to_be_visible()
+    expect(page.locator(".cb-source").first).to_be_visible()
+    assert _axe_problems(page) == []
+    page.screenshot(path=OUTPUT / "evaluate-after-run.png", full_page=True)

@@ -184,8 +184,16 @@ def test_document_html_marks_the_passage_with_its_anchor(bot):
     assert f'<mark class="cb-passage" id="{anchor}">{present.escape_html(passage.text)}</mark>' in html
     assert html.count("<mark") == 1
     assert "<h3>Baclofen for spasticity</h3>" not in html  # the title is the page's heading
-    assert [h for h in re.findall(r"<h4>(.*?)</h4>", html)] == ["Dosing", "Side Effects", "Children"]
+    # "## Dosing" under "# Baclofen ...": the shallowest sections are h3, under the page's h2.
+    assert re.findall(r"<h3>(.*?)</h3>", html) == ["Dosing", "Side Effects", "Children", "References"]
     assert '<h3>References</h3><ol><li value="1">Agency A. Baclofen tablets label. 2021.</li>' in html
+
+
+def test_document_headings_never_skip_a_level():
+    text = "Lead.\nA body.\nB body.\n"
+    sections = (Section("Doc", 0, 5, 1), Section("A", 6, 13, 2), Section("B", 14, 21, 3))
+    html = present.document_to_html(Document("d", "Doc", "d.md", text, sections))
+    assert re.findall(r"<(h\d)>(.*?)</h\d>", html) == [("h3", "A"), ("h4", "B")]
 
 
 def test_document_html_without_passage_has_no_mark(bot):

@@ -94,7 +94,7 @@ def show_chart(result: evaluate.Report) -> None:
 
 def show_measures(result: evaluate.Report) -> None:
     meanings = report.measure_meanings(result.k, result.level)
-    st.subheader("Measures")
+    st.header("Measures")
     st.caption(
         f"At k={result.k}, as trec_eval defines them (MAP over the top {result.depth}). "
         f"A turn passes when it answers (or abstains) as expected, with a relevant {result.level} "
@@ -149,7 +149,7 @@ def show_downloads(result: evaluate.Report, row: evaluate.Row) -> None:
 
 
 def show_questions(result: evaluate.Report) -> None:
-    st.subheader("Questions")
+    st.header("Questions")
     rows_by_label = {row.label: row for row in result.rows}
     label = st.selectbox(
         "Setting",
@@ -185,7 +185,8 @@ def show_questions(result: evaluate.Report) -> None:
             st.html(present.hit_to_html(hit, turn.answer.quotes, document))
 
 
-st.set_page_config(page_title="citebot \u00b7 Evaluate", page_icon=":material/query_stats:", layout="wide")
+# No page_icon: a Material icon as the tab icon is fetched from a font server outside the app.
+st.set_page_config(page_title="citebot \u00b7 Evaluate", layout="wide")
 use_style()
 st.title("Evaluate")
 st.caption(
