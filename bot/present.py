@@ -309,6 +309,9 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 # Streamlit shows these strings with `st.html`, which neither parses Markdown (so `$`, `:` and
 # `*` in a document stay as typed) nor runs scripts. Every document string goes through
 # `escape_html` first; the only markup is the one written below.
+#
+# The style also marks where the keyboard is, on every control of the page, Streamlit's own
+# included (its page links show no focus at all, its buttons a faint ring).
 
 PAGE_STYLE = """<style>
 [data-testid="stCaptionContainer"]{opacity:.8 !important}
@@ -336,6 +339,9 @@ mark.cb-passage{background:rgba(255,208,0,.35);color:inherit;outline:2px solid r
   border-radius:.2em}
 .cb-doc h3,.cb-doc h4,.cb-doc h5{margin:1rem 0 .3rem 0}
 .cb-doc ol{padding-left:1.2rem}
+:is(a,button,summary,input,textarea,select,[tabindex]):focus-visible{
+  outline:2px solid #1d4ed8 !important;outline-offset:2px !important}
+label:has(input[type="checkbox"]:focus-visible){outline:2px solid #1d4ed8;outline-offset:2px}
 </style>"""
 
 _DOT = " \u00b7 "

@@ -275,6 +275,10 @@ def test_the_disclaimer_and_captions_meet_aa_contrast(page):
 # --- accessibility ---------------------------------------------------------------------------
 
 
+# The most Tab presses a flow takes to reach a control (the page has about 30 stops).
+MOST_TABS = 60
+
+
 def _style_loaded(page) -> None:
     """Wait for the page's style, which arrives with the code of its first HTML element."""
     page.wait_for_function(
@@ -325,3 +329,62 @@ def test_axe_finds_nothing_serious_on_the_chat_the_documents_and_the_evaluation(
     expect(page.locator(".cb-source").first).to_be_visible()
     assert _axe_problems(page) == []
     page.screenshot(path=OUTPUT / "evaluate-after-run.png", full_page=True)
+
+
+_FOCUS_RING = """() => {
+    // The outline that shows where the focus is: the element's own, or, for an input drawn by
+    // its label (the toggle's checkbox), its label's.
+    const element = document.activeElement;
+    for (const node of [element, element.closest('label')]) {
+        if (!node) continue;
+        const style = getComputedStyle(node);
+        if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) {
+            return {ring: style.outlineStyle + ' ' + style.outlineWidth + ' ' + style.outlineColor};
+        }
+    }
+    return {ring: null, what: element.outerHTML.slice(0, 160)};
+}"""
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            return {tag: e.tagName, testid: e.getAttribute('data-testid') || '',
+                    text: (e.innerText || e.getAttribute('aria-label') || '').trim()};
+        }"""
+    )
+
+
+def _tab_to(page, wanted) -> dict:
+    """Press Tab until wanted(focused) holds; return what has the focus then."""
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if wanted(focused):
+            return focused
+    pytest.fail(f"not reached in {MOST_TABS} presses of Tab")
+
+
+def test_every_control_shows_a_focus_outline(page):
+    page.goto("/")
+    _answer_with_sources(page)
+    page.evaluate("document.activeElement.blur()")
+    seen, unmarked = [], []
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if focused["tag"] == "BODY":
+            continue
+        ring = page.evaluate(_FOCUS_RING)
+        seen.append(focused["testid"] or focused["tag"])
+        if ring["ring"] is None:
+            unmarked.append(ring["what"])
+    assert not unmarked, unmarked
+    for control in (
+        "stPageLink-NavLink",
+        "stChatInputTextArea",
+        "stBaseButton-secondary",
+        "stSidebarNavLink",
+    ):
+        assert control in seen, seen
