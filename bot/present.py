@@ -322,6 +322,12 @@ PAGE_STYLE = """<style>
 .cb-where{font-size:.85em;opacity:.75;margin-top:.2rem}
 .cb-chip{display:inline-block;background:rgba(76,123,217,.18);border-radius:.7em;padding:0 .45em;
   font-size:.8em;font-weight:600;white-space:nowrap;cursor:help}
+.cb-cite{position:relative;display:inline-block;border-radius:.7em}
+.cb-tip{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.cb-cite:hover .cb-tip,.cb-cite:focus .cb-tip{clip-path:none;width:max-content;max-width:min(24rem,80vw);
+  height:auto;overflow:visible;white-space:normal;left:0;top:1.7em;z-index:20;background:#fff;
+  color:#1f2937;border:1px solid #6b7280;border-radius:.3rem;padding:.35rem .55rem;font-size:.85rem;
+  font-weight:400;line-height:1.4;box-shadow:0 2px 8px rgba(0,0,0,.2)}
 .cb-refs{font-size:.85em;margin-top:.5rem}
 .cb-refs div{margin:.1rem 0}
 .cb-muted{opacity:.7}
@@ -372,7 +378,13 @@ def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = F
     label = (label or citation_label(citations)) + ("*" if inherited else "")
     if inherited:
         tip = f"{INHERITED_NOTE}\n" + tip
-    return f'<span class="cb-chip" title="{escape_html(tip)}">{escape_html(label)}</span>'
+    # Not a title attribute, which only a mouse can read: the reference shows on hover and on
+    # keyboard focus, and a screen reader reads it where it stands (the label, said again in
+    # the reference, is hidden from it).
+    return (
+        f'<span class="cb-cite" tabindex="0"><span class="cb-chip" aria-hidden="true">{escape_html(label)}</span>'
+        f'<span class="cb-tip" role="tooltip">{_text(tip)}</span></span>'
+    )
 
 
 def _notes_html(answer: Answer) -> str:

@@ -388,3 +388,25 @@ def test_every_control_shows_a_focus_outline(page):
         "stSidebarNavLink",
     ):
         assert control in seen, seen
+
+
+def test_a_citations_reference_reads_by_keyboard_and_by_screen_reader(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _ask(page, EXAMPLE)
+    quote = page.locator(".cb-quote").first
+    expect(quote).to_contain_text("Keep the tablets below 25 degrees")
+    # In the accessibility tree where the chip stands, before any focus or hover...
+    tip = quote.get_by_role("tooltip")
+    expect(tip).to_have_text("[1] Pharmacy E. Storage leaflet. 2022.")
+    assert quote.locator(".cb-chip").get_attribute("aria-hidden") == "true"  # read once, in the tip
+    assert tip.bounding_box()["width"] <= 1  # ...and out of sight until asked for
+    page.evaluate("document.activeElement.blur()")
+    _tab_to(page, lambda focused: focused["tag"] == "SPAN" and focused["text"].startswith("[1]"))
+    assert page.evaluate("document.activeElement.classList.contains('cb-cite')")
+    box = tip.bounding_box()
+    assert box["width"] > 100 and box["height"] > 10
+    expect(tip).to_be_in_viewport()
+    assert page.evaluate(_FOCUS_RING)["ring"] is not None
+    page.screenshot(path=OUTPUT / "reference-on-focus.png")

@@ -84,7 +84,8 @@ def test_answer_html_quotes_with_chips_places_and_references(bot):
     html = present.answer_to_html(answer)
     assert (
         '<blockquote class="cb-quote"><p>\u201cThe usual starting dose of baclofen is 5 mg three times a day'
-        '\u201d <span class="cb-chip" title="[1] Agency A. Baclofen tablets label. 2021.">[1]</span></p>'
+        '\u201d <span class="cb-cite" tabindex="0"><span class="cb-chip" aria-hidden="true">[1]</span>'
+        '<span class="cb-tip" role="tooltip">[1] Agency A. Baclofen tablets label. 2021.</span></span></p>'
         '<div class="cb-where">Baclofen for spasticity \u203a Dosing</div></blockquote>'
     ) in html
     assert html.count("Agency A. Baclofen tablets label. 2021.") == 3  # two chips, one reference line
