@@ -410,3 +410,14 @@ def test_a_citations_reference_reads_by_keyboard_and_by_screen_reader(page):
     expect(tip).to_be_in_viewport()
     assert page.evaluate(_FOCUS_RING)["ring"] is not None
     page.screenshot(path=OUTPUT / "reference-on-focus.png")
+
+
+def test_open_in_document_says_it_opens_here_and_does(page):
+    page.goto("/")
+    _answer_with_sources(page)
+    link = page.get_by_role("link", name="open in document").first
+    assert link.get_attribute("target") in (None, "", "_self")
+    assert link.get_by_test_id("stIconMaterial").inner_text() == "description"  # not open_in_new
+    link.click()
+    page.wait_for_url("**/Documents?doc=storage&passage=storage*")
+    assert len(page.context.pages) == 1
