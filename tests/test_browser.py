@@ -421,3 +421,25 @@ def test_open_in_document_says_it_opens_here_and_does(page):
     link.click()
     page.wait_for_url("**/Documents?doc=storage&passage=storage*")
     assert len(page.context.pages) == 1
+
+
+def test_ask_and_open_the_source_by_keyboard_alone(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible()
+    _tab_to(page, lambda focused: focused["testid"] == "stChatInputTextArea")
+    page.keyboard.type(EXAMPLE)
+    page.keyboard.press("Enter")
+    expect(page.locator(".cb-quote").first).to_contain_text("Keep the tablets below 25 degrees")
+    _tab_to(page, lambda focused: focused["tag"] == "SUMMARY" and "Sources" in focused["text"])
+    page.keyboard.press("Enter")
+    _tab_to(page, lambda focused: focused["testid"] == "stPageLink-NavLink")
+    ring = page.evaluate(_FOCUS_RING)["ring"]
+    assert ring and ring.startswith("solid 2px"), ring
+    page.screenshot(path=OUTPUT / "keyboard-focus-on-source-link.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/Documents?doc=storage&passage=storage*")
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_have_text("Keep the tablets below 25 degrees in a dry cupboard [1].")
+    expect(passage).to_be_in_viewport()
