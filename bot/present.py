@@ -311,7 +311,9 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 # `escape_html` first; the only markup is the one written below.
 #
 # The style also marks where the keyboard is, on every control of the page, Streamlit's own
-# included (its page links show no focus at all, its buttons a faint ring).
+# included (its page links show no focus at all, its buttons a faint ring). A document's title
+# stays at the top of the window while it is read: opened at a passage far down, on a phone
+# too, the reader still sees which document it is.
 
 PAGE_STYLE = """<style>
 [data-testid="stCaptionContainer"]{opacity:.8 !important}
@@ -344,6 +346,10 @@ mark.cb-hl{background:rgba(255,208,0,.45);color:inherit;padding:0 .1em;border-ra
 mark.cb-passage{background:rgba(255,208,0,.35);color:inherit;outline:2px solid rgba(255,170,0,.7);
   border-radius:.2em}
 .cb-doc h3,.cb-doc h4,.cb-doc h5{margin:1rem 0 .3rem 0}
+[data-testid="stElementContainer"]:has(.cb-doc-head){position:sticky;top:3.75rem;z-index:10;
+  background:#fff;color:#31333f;box-shadow:0 6px 6px -6px rgba(0,0,0,.25)}
+.cb-doc-head h2{padding:.25rem 0}
+.cb-doc-head p{margin:0 0 .3rem 0}
 .cb-doc ol{padding-left:1.2rem}
 :is(a,button,summary,input,textarea,select,[tabindex]):focus-visible{
   outline:2px solid #1d4ed8 !important;outline-offset:2px !important}
@@ -531,7 +537,7 @@ def document_header_html(document: Document, passages: int, uploads: Mapping[str
     ]
     details += [f"{_text(key)}: {_text(value)}" for key, value in document.metadata if key != "title"]
     return (
-        f"<div><h2>{_text(document.title)}</h2>"
+        f'<div class="cb-doc-head"><h2>{_text(document.title)}</h2>'
         f'<p class="cb-muted">{_DOT.join(details)}</p>{_upload_html(document.doc_id, uploads)}</div>'
     )
 

@@ -1,6 +1,7 @@
 """The chat in a real browser: ask, see the quote and its citation, open the source at the
 highlighted passage, and read a hostile document that runs nothing; and each page checked for
-accessibility with axe-core.
+accessibility: axe-core's rules, a visible focus, references and the main flow by keyboard alone,
+and a shared link on a phone.
 
 Needs Chromium (Debian's `chromium`) and Playwright for Python; without them the tests skip,
 unless CITEBOT_BROWSER_TESTS=1 (set in CI) makes them mandatory. Screenshots go to
@@ -275,6 +276,7 @@ def test_the_disclaimer_and_captions_meet_aa_contrast(page):
 # --- accessibility ---------------------------------------------------------------------------
 
 
+PHONE = {"width": 390, "height": 844}
 # The most Tab presses a flow takes to reach a control (the page has about 30 stops).
 MOST_TABS = 60
 
@@ -443,3 +445,27 @@ def test_ask_and_open_the_source_by_keyboard_alone(page):
     passage = page.locator("mark.cb-passage")
     expect(passage).to_have_text("Keep the tablets below 25 degrees in a dry cupboard [1].")
     expect(passage).to_be_in_viewport()
+
+
+def test_a_shared_document_link_on_a_phone_shows_the_title_and_the_passage(page, corpus: Path):
+    from playwright.sync_api import expect
+
+    from bot import load
+
+    page.set_viewport_size(PHONE)
+    wanted = next(p for p in load(corpus, use_cache=False).passages if "dry cupboard" in p.text)
+    page.goto("/Documents?" + urllib.parse.urlencode(present.document_query("storage", wanted.passage_id)))
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_be_in_viewport()
+    title = page.locator(".cb-doc-head h2")
+    expect(title).to_have_text("Tablet storage guide")
+    expect(title).to_be_in_viewport()
+    page.wait_for_timeout(500)  # the passage is scrolled to the middle once shown
+    heading, marked = title.bounding_box(), passage.bounding_box()
+    for box in (heading, marked):
+        right, bottom = box["x"] + box["width"], box["y"] + box["height"]
+        assert box["x"] >= 0 and box["y"] >= 0, box
+        assert right <= PHONE["width"] + 1 and bottom <= PHONE["height"], box
+    assert heading["y"] + heading["height"] <= marked["y"]  # the title stays above, not over it
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=OUTPUT / "phone-shared-document.png")
