@@ -325,12 +325,19 @@ def test_axe_finds_nothing_serious_on_the_chat_the_documents_and_the_evaluation(
     expect(page.locator(".cb-doc")).to_contain_text("Part 1 of the guide")
     assert _axe_problems(page) == []
 
+    page.set_viewport_size({"width": 1280, "height": 2400})  # the whole run in the screenshot
     page.goto("/Evaluate")
     page.get_by_role("button", name="Run").click()
     expect(page.get_by_text("What the measures mean")).to_be_visible()
     expect(page.locator(".cb-source").first).to_be_visible()
+    # The tables are drawn on canvases, each with a table of its cells for assistive technology.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+            .every((grid) => grid.querySelector('table'))"""
+    )
+    expect(page.get_by_test_id("stVegaLiteChart").locator("canvas, svg").first).to_be_visible()
     assert _axe_problems(page) == []
-    page.screenshot(path=OUTPUT / "evaluate-after-run.png", full_page=True)
+    page.screenshot(path=OUTPUT / "evaluate-after-run.png")
 
 
 _FOCUS_RING = """() => {
