@@ -367,10 +367,9 @@ def downloads(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Kept)
 
     def read(at: AppTest, key: str) -> tuple[str, str]:
-        proto = at.download_button(key=key).proto
-        return stores[-1].get_file(proto.url.rsplit("/", 1)[1]).filename, stores[-1].get_file(
-            proto.url.rsplit("/", 1)[1]
-        ).content.decode("utf-8")
+        """Return the file name and the text the button with this key serves."""
+        served = stores[-1].get_file(at.download_button(key=key).proto.url.rsplit("/", 1)[1])
+        return served.filename, served.content.decode("utf-8")
 
     return read
 
