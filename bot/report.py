@@ -65,6 +65,8 @@ def measure_meanings(k: int, level: str) -> dict[str, str]:
         "answer": "share of answerable turns whose quotes hold the expected text",
         "abstain P": "of the turns it abstained on, the share it should have",
         "abstain R": "of the turns it should abstain on, the share it did",
+        "wrong abst.": "of the turns expecting an answer, the share that abstained or asked back",
+        "stray": "share of turns that quoted a document not judged relevant, or quoted where they should not have",
         "seconds": "time the setting took, building its index included",
     }
 

@@ -252,6 +252,11 @@ def test_every_measure_is_explained_in_a_legend_and_a_tooltip(monkeypatch, corpu
         if column not in ("setting", "code"):
             assert f"**{present.escape_markdown(column)}**: " in text, column
     assert "share of the relevant passages found in the top 10" in text
+    groups = next(e for e in at.expander if e.label.startswith("By group"))
+    columns = groups.dataframe[0].proto.columns
+    for column in ("wrong abst.", "stray"):  # the groups' own columns too
+        assert f"**{present.escape_markdown(column)}**: " in text
+        assert json.loads(columns)[column]["help"]
 
 
 def test_settings_are_named_in_words_beside_their_codes(monkeypatch, corpus):
