@@ -248,7 +248,7 @@ def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
     if args.qrels_file:
         _write(args.qrels_file, report.qrels_to_trec(first, result.level))
     if args.json:
-        print(json.dumps(report.report_to_json(result), ensure_ascii=False, indent=2), file=out)
+        print(report.report_to_json_text(result), file=out)
     else:
         print(
             report.report_to_text(result, failures_only=args.failures, questions=not args.summary), file=out

@@ -11,6 +11,53 @@ from bot.errors import SettingsError
 VARIANTS = ("okapi", "bm25l", "bm25plus")
 STEMMERS = ("snowball", "porter", "none")
 
+# Each setting's name in words, for readers who do not know BM25's letters; the code stays in
+# brackets where the words leave it out. `conversation` is `bot eval`'s own switch (see
+# `bot.evaluate.parse_variant`). A setting missing here is named by its code, "_" read as " ".
+SETTING_NAMES = {
+    "variant": "BM25 variant",
+    "k1": "term-frequency saturation (k1)",
+    "b": "length normalization (b)",
+    "epsilon": "floor of common words' weight (epsilon)",
+    "delta": "lower bound of each word's score (delta)",
+    "stemmer": "stemmer",
+    "stopwords": "stopwords left out",
+    "passage_words": "passage length",
+    "passage_overlap": "sentences shared by neighbouring passages",
+    "title_weight": "title weight",
+    "section_weight": "section heading weight",
+    "top_k": "passages shown",
+    "max_quotes": "quotes at most",
+    "document_weight": "weight of the passage's document",
+    "answer_passages": "passages quotes are chosen from",
+    "min_context": "share of the question's other words a quote needs",
+    "conversation": "follow-ups read with the earlier turns",
+}
+# Values in words where the code is not a word; the code follows in brackets.
+VALUE_NAMES = {
+    "variant": {"okapi": "Okapi", "bm25l": "BM25L", "bm25plus": "BM25+"},
+    "stemmer": {"snowball": "Snowball", "porter": "Porter"},
+}
+UNITS = {"passage_words": "words"}
+
+
+def value_code(value: object) -> str:
+    """Return a setting's value as `name=value` writes it: on or off for a switch."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def setting_in_words(name: str, value: object) -> str:
+    """Return one setting in words, with its code where the words differ: 'BM25 variant: Okapi
+    (okapi)', 'stemmer: none', 'passage length: 200 words'."""
+    code = value_code(value)
+    words = VALUE_NAMES.get(name, {}).get(code, code)
+    shown = words if words == code else f"{words} ({code})"
+    if name in UNITS:
+        shown += f" {UNITS[name]}"
+    return f"{SETTING_NAMES.get(name, name.replace('_', ' '))}: {shown}"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.analysis import collapse, normalize
-from bot.config import Settings
+from bot.config import Settings, setting_in_words, value_code
 from bot.errors import QuestionsFileError, SettingsError
 from bot.pipeline import Bot, ask, build, search
 from bot.query import MAX_QUESTION_CHARS
@@ -37,6 +37,8 @@ CASE_FIELDS = (*TURN_FIELDS, "id", "turns", "tags")
 PASSAGE = "passage"
 DOCUMENT = "document"
 BASELINE_LABEL = "baseline"
+BASELINE_WORDS = "baseline: plain BM25 (Okapi) on whole documents"
+DEFAULTS_LABEL = "defaults"
 BASELINE_DESCRIPTION = (
     "rank_bm25 BM25Okapi with default parameters on text.lower().split() of whole documents "
     "(no passages, no titles, no stemming or stopwords); ranks documents only"
@@ -946,6 +948,8 @@ class Report:
     documents: int
     rows: tuple[Row, ...]
     problems: tuple[Problem, ...] = ()
+    # The documents of the passages the answers list, by id: what their markers refer to.
+    hit_documents: Mapping[str, Document] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def settings_rows(self) -> tuple[Row, ...]:
@@ -962,19 +966,39 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
+def _changed(settings: Settings, conversation: bool) -> list[tuple[str, object]]:
+    """Return (name, value) of each setting that differs from the defaults, in field order."""
+    default = Settings()
+    changed: list[tuple[str, object]] = [
+        (field.name, getattr(settings, field.name))
+        for field in dataclasses.fields(Settings)
+        if getattr(settings, field.name) != getattr(default, field.name)
+    ]
+    if not conversation:
+        changed.append(("conversation", False))
+    return changed
+
+
 def describe(settings: Settings, conversation: bool = True) -> str:
     """Return the settings that differ from the defaults, as 'k1=1.2,b=0.4' ('defaults' if none)."""
-    default = Settings()
-    changed = []
-    for field in dataclasses.fields(Settings):
-        value = getattr(settings, field.name)
-        if value != getattr(default, field.name):
-            if isinstance(value, bool):
-                value = "on" if value else "off"
-            changed.append(f"{field.name}={value}")
-    if not conversation:
-        changed.append("conversation=off")
-    return ",".join(changed) or "defaults"
+    return ",".join(f"{name}={value_code(value)}" for name, value in _changed(settings, conversation)) or (
+        DEFAULTS_LABEL
+    )
+
+
+def describe_in_words(settings: Settings | None, conversation: bool = True) -> str:
+    """Return what `describe` says in words: 'BM25 variant: Okapi (okapi); passage length: 200
+    words'; the baseline (settings None) as what it is."""
+    if settings is None:
+        return BASELINE_WORDS
+    changed = _changed(settings, conversation)
+    return "; ".join(setting_in_words(name, value) for name, value in changed) or DEFAULTS_LABEL
+
+
+def spec_in_words(spec: str) -> str:
+    """Return a setting written as `parse_variant` reads it ('variant=okapi'), in words."""
+    variant = parse_variant(spec, Settings())
+    return describe_in_words(variant.settings, variant.conversation)
 
 
 def _convert(name: str, text: str, kind: object) -> object:
@@ -1243,7 +1267,7 @@ def evaluate(
         raise SettingsError("k", k, "must be between 1 and 1000")
     if not k <= depth <= 10000:
         raise SettingsError("depth", depth, f"must be between k ({k}) and 10000")
-    variants = list(variants) or [Variant("defaults", Settings())]
+    variants = list(variants) or [Variant(DEFAULTS_LABEL, Settings())]
     rows_total = len(variants) + (1 if baseline else 0)
     done = 0
     total_cases = len(cases.cases) * rows_total
@@ -1261,6 +1285,7 @@ def evaluate(
     last: tuple[str, Bot] | None = None
     targets: tuple[tuple[Target, ...], ...] = ()
     problems: tuple[Problem, ...] = ()
+    hit_documents: dict[str, Document] = {}
     for number, variant in enumerate(variants):
         label = variant.label
         if progress:
@@ -1277,6 +1302,9 @@ def evaluate(
             problems = bot.problems
             targets = resolve_targets(cases, corpus, bot.passages)
         results = _run_bot(bot, variant, cases, targets, k, depth, tick)
+        for result in results:
+            for hit in result.answer.hits if result.answer else ():
+                hit_documents.setdefault(hit.passage.doc_id, bot.documents[hit.passage.doc_id])
         rows.append(
             Row(
                 variant.label,
@@ -1313,6 +1341,7 @@ def evaluate(
         documents=len(corpus.documents),
         rows=tuple(rows),
         problems=problems,
+        hit_documents=hit_documents,
     )
 
 

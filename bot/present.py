@@ -309,6 +309,11 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 # Streamlit shows these strings with `st.html`, which neither parses Markdown (so `$`, `:` and
 # `*` in a document stay as typed) nor runs scripts. Every document string goes through
 # `escape_html` first; the only markup is the one written below.
+#
+# The style also marks where the keyboard is, on every control of the page, Streamlit's own
+# included (its page links show no focus at all, its buttons a faint ring). A document's title
+# stays at the top of the window while it is read: opened at a passage far down, on a phone
+# too, the reader still sees which document it is.
 
 PAGE_STYLE = """<style>
 [data-testid="stCaptionContainer"]{opacity:.8 !important}
@@ -319,6 +324,12 @@ PAGE_STYLE = """<style>
 .cb-where{font-size:.85em;opacity:.75;margin-top:.2rem}
 .cb-chip{display:inline-block;background:rgba(76,123,217,.18);border-radius:.7em;padding:0 .45em;
   font-size:.8em;font-weight:600;white-space:nowrap;cursor:help}
+.cb-cite{position:relative;display:inline-block;border-radius:.7em}
+.cb-tip{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.cb-cite:hover .cb-tip,.cb-cite:focus .cb-tip{clip-path:none;width:max-content;max-width:min(24rem,80vw);
+  height:auto;overflow:visible;white-space:normal;left:0;top:1.7em;z-index:20;background:#fff;
+  color:#1f2937;border:1px solid #6b7280;border-radius:.3rem;padding:.35rem .55rem;font-size:.85rem;
+  font-weight:400;line-height:1.4;box-shadow:0 2px 8px rgba(0,0,0,.2)}
 .cb-refs{font-size:.85em;margin-top:.5rem}
 .cb-refs div{margin:.1rem 0}
 .cb-muted{opacity:.7}
@@ -335,10 +346,16 @@ mark.cb-hl{background:rgba(255,208,0,.45);color:inherit;padding:0 .1em;border-ra
 mark.cb-passage{background:rgba(255,208,0,.35);color:inherit;outline:2px solid rgba(255,170,0,.7);
   border-radius:.2em}
 .cb-doc h3,.cb-doc h4,.cb-doc h5{margin:1rem 0 .3rem 0}
+[data-testid="stElementContainer"]:has(.cb-doc-head){position:sticky;top:3.75rem;z-index:10;
+  background:#fff;color:#31333f;box-shadow:0 6px 6px -6px rgba(0,0,0,.25)}
+.cb-doc-head h2{padding:.25rem 0}
+.cb-doc-head p{margin:0 0 .3rem 0}
 .cb-doc ol{padding-left:1.2rem}
+:is(a,button,summary,input,textarea,select,[tabindex]):focus-visible{
+  outline:2px solid #1d4ed8 !important;outline-offset:2px !important}
+label:has(input[type="checkbox"]:focus-visible){outline:2px solid #1d4ed8;outline-offset:2px}
 </style>"""
 
-_CHOSEN_HEADINGS = {0: "h3", 1: "h3", 2: "h4"}
 _DOT = " \u00b7 "
 
 
@@ -367,7 +384,13 @@ def _chip(citations: Sequence[Citation], quote: Quote | Hit, inherited: bool = F
     label = (label or citation_label(citations)) + ("*" if inherited else "")
     if inherited:
         tip = f"{INHERITED_NOTE}\n" + tip
-    return f'<span class="cb-chip" title="{escape_html(tip)}">{escape_html(label)}</span>'
+    # Not a title attribute, which only a mouse can read: the reference shows on hover and on
+    # keyboard focus, and a screen reader reads it where it stands (the label, said again in
+    # the reference, is hidden from it).
+    return (
+        f'<span class="cb-cite" tabindex="0"><span class="cb-chip" aria-hidden="true">{escape_html(label)}</span>'
+        f'<span class="cb-tip" role="tooltip">{_text(tip)}</span></span>'
+    )
 
 
 def _notes_html(answer: Answer) -> str:
@@ -448,8 +471,8 @@ def sources_label(answer: Answer) -> str:
     return f"Possibly related passages ({count})" if answer.abstained else f"Sources ({count})"
 
 
-def _references_html(markers: Sequence[str], hit: Hit, document: Document | None) -> str:
-    known = {r.marker: r.text for r in document.references} if document else {}
+def _references_html(markers: Sequence[str], hit: Hit, document: Document) -> str:
+    known = {r.marker: r.text for r in document.references}
     lines = "".join(
         f'<div><span class="cb-chip">[{escape_html(m)}]</span> '
         f"{_text(reference_text(Citation(m, known.get(m)), hit))}</div>"
@@ -461,12 +484,12 @@ def _references_html(markers: Sequence[str], hit: Hit, document: Document | None
 def hit_to_html(
     hit: Hit,
     quotes: Sequence[Quote],
-    document: Document | None,
+    document: Document,
     show_score: bool = True,
     uploads: Mapping[str, str] | None = None,
 ) -> str:
     """Return a ranked passage as HTML: where it is, its text with the quoted sentences marked,
-    and the references its markers stand for."""
+    and the references its markers stand for in its document."""
     passage = hit.passage
     spans = [
         (q.start - passage.start, q.end - passage.start) for q in quotes if q.passage_id == passage.passage_id
@@ -514,7 +537,7 @@ def document_header_html(document: Document, passages: int, uploads: Mapping[str
     ]
     details += [f"{_text(key)}: {_text(value)}" for key, value in document.metadata if key != "title"]
     return (
-        f"<div><h2>{_text(document.title)}</h2>"
+        f'<div class="cb-doc-head"><h2>{_text(document.title)}</h2>'
         f'<p class="cb-muted">{_DOT.join(details)}</p>{_upload_html(document.doc_id, uploads)}</div>'
     )
 
@@ -538,9 +561,12 @@ def document_to_html(document: Document, passage: Passage | None = None) -> str:
     The passage, when given, is marked and carries the id `passage_anchor` returns.
     """
     parts = ['<div class="cb-doc">']
+    # Under the title's h2, the shallowest sections are h3 whatever their level in the file
+    # ("## Dosing" under "# Title"): a heading never skips a level.
+    top = min((max(s.level, 1) for s in document.sections if _titled(s, document)), default=1)
     for section in document.sections:
         if _titled(section, document):
-            tag = _CHOSEN_HEADINGS.get(section.level, "h5")
+            tag = f"h{min(3 + max(section.level, 1) - top, 5)}"
             parts.append(f"<{tag}>{_text(section.heading)}</{tag}>")
         if section.end > section.start:
             text = _section_text(document, section.start, section.end, passage)

@@ -7,6 +7,8 @@ It computes nothing: every figure comes from the `Report` records of `bot/evalua
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +28,7 @@ from bot.evaluate import (
     Scores,
     Totals,
     TurnResult,
+    describe_in_words,
 )
 
 MEASURES = ("recall", "precision", "rr", "ndcg", "ap", "p1")
@@ -62,16 +65,36 @@ def measure_meanings(k: int, level: str) -> dict[str, str]:
         "answer": "share of answerable turns whose quotes hold the expected text",
         "abstain P": "of the turns it abstained on, the share it should have",
         "abstain R": "of the turns it should abstain on, the share it did",
+        "wrong abst.": "of the turns expecting an answer, the share that abstained or asked back",
+        "stray": "share of turns that quoted a document not judged relevant, or quoted where they should not have",
         "seconds": "time the setting took, building its index included",
     }
 
 
-def _number(value: float | None, digits: int = 3) -> str:
-    return "\u2014" if value is None else f"{value:.{digits}f}"
+# One format for each kind of figure, wherever it is shown (terminal, page, chart): the pass
+# rate as a percentage, counts and ranks whole, times in seconds, and every other figure (the
+# measures, the other shares, scores) with three decimals.
+EMPTY = "\u2014"
+PERCENT_COLUMNS = frozenset({"pass"})
+WHOLE_COLUMNS = frozenset({"turns", "judged", "rank", "relevance"})
+SECONDS_COLUMNS = frozenset({"seconds"})
+MEASURE_FORMAT = ".3f"  # the chart's too, in d3-format's words
 
 
-def _percent(value: float | None) -> str:
-    return "\u2014" if value is None else f"{100 * value:.1f}%"
+def cell_text(column: str, value: object) -> str:
+    """Return a table cell as shown: in the format of its kind of figure, '\u2014' when empty
+    (None, '' or NaN, as a table of numbers holds None)."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return EMPTY
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if column in PERCENT_COLUMNS:
+        return f"{100 * value:.1f}%"
+    if column in WHOLE_COLUMNS:
+        return str(round(value))
+    if column in SECONDS_COLUMNS:
+        return f"{value:.1f} s"
+    return format(value, MEASURE_FORMAT)
 
 
 def _shorten(text: str, width: int) -> str:
@@ -132,8 +155,28 @@ def rank_of(result: TurnResult, level: str) -> int | None:
 # --- rows for tables and the chart ---------------------------------------------------------
 
 
+def setting_text(row: Row) -> str:
+    """Return a row's setting in words (its label is the code, as `--compare` takes it)."""
+    return describe_in_words(row.settings, row.conversation)
+
+
+CHART_MEASURES = ("ndcg", "rr", "p1")
+
+
+def chart_rows(report: Report) -> list[dict[str, Any]]:
+    """Return the chart's bars: each setting's (in words) nDCG, MRR and P@1 on documents, the
+    level the baseline compares at, in the order of the measures table."""
+    names = measure_names(report.k)
+    return [
+        {"setting": entry["setting"], "measure": names[field], "value": entry[names[field]]}
+        for entry in measures_rows(report, DOCUMENT)
+        for field in CHART_MEASURES
+    ]
+
+
 def measures_rows(report: Report, level: str | None = None) -> list[dict[str, Any]]:
-    """Return one dict per setting: its label and measures at one level (numbers, None if n/a).
+    """Return one dict per setting: in words and as its code, and its measures at one level
+    (numbers, None if n/a).
 
     At the passage level the baseline is left out: it ranks documents only.
     """
@@ -146,7 +189,8 @@ def measures_rows(report: Report, level: str | None = None) -> list[dict[str, An
         totals = row.total
         scores = _level_scores(totals, level)
         entry: dict[str, Any] = {
-            "setting": row.label,
+            "setting": setting_text(row),
+            "code": row.label,
             "turns": totals.turns,
             "judged": 0 if scores is None else scores.judged,
             "pass": totals.pass_rate,
@@ -254,18 +298,12 @@ def _measure_table(report: Report, level: str) -> list[str]:
     if with_answers:
         header += ["answer", "abst.P", "abst.R", "time"]
     cells = []
+    shown = ["turns", "pass"] if with_answers else ["judged"]
+    shown += [names[f] for f in MEASURES]
+    if with_answers:
+        shown += ["answer", "abstain P", "abstain R", "seconds"]
     for entry in measures_rows(report, level):
-        line = [entry["setting"]]
-        line += [str(entry["turns"]), _percent(entry["pass"])] if with_answers else [str(entry["judged"])]
-        line += [_number(entry[names[f]]) for f in MEASURES]
-        if with_answers:
-            line += [
-                _number(entry["answer"]),
-                _number(entry["abstain P"]),
-                _number(entry["abstain R"]),
-                f"{entry['seconds']:.1f}s",
-            ]
-        cells.append(line)
+        cells.append([entry["code"], *(cell_text(column, entry[column]) for column in shown)])
     return _table(header, cells)
 
 
@@ -276,7 +314,7 @@ def _group_table(report: Report, row: Row) -> list[str]:
     keys = [k for k in entries[0] if k not in ("group", "turns", "pass")]
     header = ["group", "turns", "pass", *keys]
     cells = [
-        [e["group"], str(e["turns"]), _percent(e["pass"]), *(_number(e[k]) for k in keys)] for e in entries
+        [e["group"], *(cell_text(column, e[column]) for column in ("turns", "pass", *keys))] for e in entries
     ]
     return _table(header, cells)
 
@@ -292,7 +330,7 @@ def _question_table(report: Report, row: Row, failures_only: bool) -> list[str]:
         cells.append(
             [
                 e["id"],
-                "\u2014" if e["rank"] is None else str(e["rank"]),
+                cell_text("rank", e["rank"]),
                 e["result"],
                 quoted + (f"  [{detail}]" if detail else ""),
             ]
@@ -387,6 +425,11 @@ def _result_json(result: TurnResult, report: Report, row: Row) -> dict[str, Any]
         "passages": _scores_json(result.passage_scores, report.k),
         "documents": _scores_json(result.document_scores, report.k),
     }
+
+
+def report_to_json_text(report: Report) -> str:
+    """Return the report as `bot eval --json` prints it: `report_to_json`, indented."""
+    return json.dumps(report_to_json(report), ensure_ascii=False, indent=2)
 
 
 def report_to_json(report: Report) -> dict[str, Any]:

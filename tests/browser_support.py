@@ -1,7 +1,7 @@
 """What the tests of the running app share: serving it as `make run` does, and finding Chromium.
 
-Without Chromium or Playwright for Python the browser tests skip, unless CITEBOT_BROWSER_TESTS=1
-(set in CI) makes them mandatory.
+Without Chromium, Playwright for Python or axe-playwright-python the browser tests skip, unless
+CITEBOT_BROWSER_TESTS=1 (set in CI) makes them mandatory.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ def missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright for Python is not installed (pip install playwright)"
+    try:
+        import axe_playwright_python  # noqa: F401
+    except ImportError:
+        return "axe-playwright-python is not installed (pip install axe-playwright-python)"
     if not CHROMIUM.exists():
         return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CITEBOT_CHROMIUM)"
     return None

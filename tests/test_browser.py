@@ -1,5 +1,7 @@
 """The chat in a real browser: ask, see the quote and its citation, open the source at the
-highlighted passage, and read a hostile document that runs nothing.
+highlighted passage, and read a hostile document that runs nothing; and each page checked for
+accessibility: axe-core's rules, a visible focus, references and the main flow by keyboard alone,
+and a shared link on a phone.
 
 Needs Chromium (Debian's `chromium`) and Playwright for Python; without them the tests skip,
 unless CITEBOT_BROWSER_TESTS=1 (set in CI) makes them mandatory. Screenshots go to
@@ -269,3 +271,208 @@ def test_the_disclaimer_and_captions_meet_aa_contrast(page):
     caption = page.get_by_text(present.NOT_ADVICE, exact=False).first
     assert _contrast(page, caption) >= 4.5
     assert _contrast(page, indexed) >= 4.5
+
+
+# --- accessibility ---------------------------------------------------------------------------
+
+
+PHONE = {"width": 390, "height": 844}
+# The most Tab presses a flow takes to reach a control (the page has about 30 stops).
+MOST_TABS = 60
+
+
+def _style_loaded(page) -> None:
+    """Wait for the page's style, which arrives with the code of its first HTML element."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some((s) => s.textContent.includes('.cb-answer'))"
+    )
+
+
+def _axe_problems(page) -> list[str]:
+    """Return axe-core's serious and critical violations on the page, and any of contrast."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical") or v["id"] == "color-contrast"
+    ]
+
+
+def _answer_with_sources(page, question: str = EXAMPLE) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, question)
+    expect(page.locator(".cb-quote").first).to_be_visible()
+    page.get_by_text("Sources (", exact=False).first.click()
+    expect(page.get_by_role("link", name="open in document").last).to_be_in_viewport()
+
+
+def test_axe_finds_nothing_serious_on_the_chat_the_documents_and_the_evaluation(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _answer_with_sources(page)
+    _style_loaded(page)
+    assert _axe_problems(page) == []
+
+    page.goto("/Documents")
+    expect(page.get_by_label("Filter")).to_be_visible()
+    expect(page.locator(".cb-muted").first).to_be_visible()
+    assert _axe_problems(page) == []
+    page.goto("/Documents?doc=storage")
+    expect(page.locator(".cb-doc")).to_contain_text("Part 1 of the guide")
+    assert _axe_problems(page) == []
+
+    page.set_viewport_size({"width": 1280, "height": 2400})  # the whole run in the screenshot
+    page.goto("/Evaluate")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("What the measures mean")).to_be_visible()
+    expect(page.locator(".cb-source").first).to_be_visible()
+    # The tables are drawn on canvases, each with a table of its cells for assistive technology.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+            .every((grid) => grid.querySelector('table'))"""
+    )
+    expect(page.get_by_test_id("stVegaLiteChart").locator("canvas, svg").first).to_be_visible()
+    assert _axe_problems(page) == []
+    page.screenshot(path=OUTPUT / "evaluate-after-run.png")
+
+
+_FOCUS_RING = """() => {
+    // The outline that shows where the focus is: the element's own, or, for an input drawn by
+    // its label (the toggle's checkbox), its label's.
+    const element = document.activeElement;
+    for (const node of [element, element.closest('label')]) {
+        if (!node) continue;
+        const style = getComputedStyle(node);
+        if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) {
+            return {ring: style.outlineStyle + ' ' + style.outlineWidth + ' ' + style.outlineColor};
+        }
+    }
+    return {ring: null, what: element.outerHTML.slice(0, 160)};
+}"""
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            return {tag: e.tagName, testid: e.getAttribute('data-testid') || '',
+                    text: (e.innerText || e.getAttribute('aria-label') || '').trim()};
+        }"""
+    )
+
+
+def _tab_to(page, wanted) -> dict:
+    """Press Tab until wanted(focused) holds; return what has the focus then."""
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if wanted(focused):
+            return focused
+    pytest.fail(f"not reached in {MOST_TABS} presses of Tab")
+
+
+def test_every_control_shows_a_focus_outline(page):
+    page.goto("/")
+    _answer_with_sources(page)
+    page.evaluate("document.activeElement.blur()")
+    seen, unmarked = [], []
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if focused["tag"] == "BODY":
+            continue
+        ring = page.evaluate(_FOCUS_RING)
+        seen.append(focused["testid"] or focused["tag"])
+        if ring["ring"] is None:
+            unmarked.append(ring["what"])
+    assert not unmarked, unmarked
+    for control in (
+        "stPageLink-NavLink",
+        "stChatInputTextArea",
+        "stBaseButton-secondary",
+        "stSidebarNavLink",
+    ):
+        assert control in seen, seen
+
+
+def test_a_citations_reference_reads_by_keyboard_and_by_screen_reader(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _ask(page, EXAMPLE)
+    quote = page.locator(".cb-quote").first
+    expect(quote).to_contain_text("Keep the tablets below 25 degrees")
+    # In the accessibility tree where the chip stands, before any focus or hover...
+    tip = quote.get_by_role("tooltip")
+    expect(tip).to_have_text("[1] Pharmacy E. Storage leaflet. 2022.")
+    assert quote.locator(".cb-chip").get_attribute("aria-hidden") == "true"  # read once, in the tip
+    assert tip.bounding_box()["width"] <= 1  # ...and out of sight until asked for
+    page.evaluate("document.activeElement.blur()")
+    _tab_to(page, lambda focused: focused["tag"] == "SPAN" and focused["text"].startswith("[1]"))
+    assert page.evaluate("document.activeElement.classList.contains('cb-cite')")
+    box = tip.bounding_box()
+    assert box["width"] > 100 and box["height"] > 10
+    expect(tip).to_be_in_viewport()
+    assert page.evaluate(_FOCUS_RING)["ring"] is not None
+    page.screenshot(path=OUTPUT / "reference-on-focus.png")
+
+
+def test_open_in_document_says_it_opens_here_and_does(page):
+    page.goto("/")
+    _answer_with_sources(page)
+    link = page.get_by_role("link", name="open in document").first
+    assert link.get_attribute("target") in (None, "", "_self")
+    assert link.get_by_test_id("stIconMaterial").inner_text() == "description"  # not open_in_new
+    link.click()
+    page.wait_for_url("**/Documents?doc=storage&passage=storage*")
+    assert len(page.context.pages) == 1
+
+
+def test_ask_and_open_the_source_by_keyboard_alone(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible()
+    _tab_to(page, lambda focused: focused["testid"] == "stChatInputTextArea")
+    page.keyboard.type(EXAMPLE)
+    page.keyboard.press("Enter")
+    expect(page.locator(".cb-quote").first).to_contain_text("Keep the tablets below 25 degrees")
+    _tab_to(page, lambda focused: focused["tag"] == "SUMMARY" and "Sources" in focused["text"])
+    page.keyboard.press("Enter")
+    _tab_to(page, lambda focused: focused["testid"] == "stPageLink-NavLink")
+    ring = page.evaluate(_FOCUS_RING)["ring"]
+    assert ring and ring.startswith("solid 2px"), ring
+    page.screenshot(path=OUTPUT / "keyboard-focus-on-source-link.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/Documents?doc=storage&passage=storage*")
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_have_text("Keep the tablets below 25 degrees in a dry cupboard [1].")
+    expect(passage).to_be_in_viewport()
+
+
+def test_a_shared_document_link_on_a_phone_shows_the_title_and_the_passage(page, corpus: Path):
+    from playwright.sync_api import expect
+
+    from bot import load
+
+    page.set_viewport_size(PHONE)
+    wanted = next(p for p in load(corpus, use_cache=False).passages if "dry cupboard" in p.text)
+    page.goto("/Documents?" + urllib.parse.urlencode(present.document_query("storage", wanted.passage_id)))
+    passage = page.locator("mark.cb-passage")
+    expect(passage).to_be_in_viewport()
+    title = page.locator(".cb-doc-head h2")
+    expect(title).to_have_text("Tablet storage guide")
+    expect(title).to_be_in_viewport()
+    page.wait_for_timeout(500)  # the passage is scrolled to the middle once shown
+    heading, marked = title.bounding_box(), passage.bounding_box()
+    for box in (heading, marked):
+        right, bottom = box["x"] + box["width"], box["y"] + box["height"]
+        assert box["x"] >= 0 and box["y"] >= 0, box
+        assert right <= PHONE["width"] + 1 and bottom <= PHONE["height"], box
+    assert heading["y"] + heading["height"] <= marked["y"]  # the title stays above, not over it
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=OUTPUT / "phone-shared-document.png")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from bot.evaluate import (
     Baseline,
     Variant,
     collapse_map,
+    describe,
+    describe_in_words,
     evaluate,
     evaluate_questions,
     find_text,
@@ -37,9 +40,18 @@ from bot.evaluate import (
     read_questions,
     resolve_targets,
     score_ranking,
+    spec_in_words,
     trec_order,
 )
-from bot.report import group_rows, qrels_to_trec, report_to_json, report_to_text, run_to_trec
+from bot.report import (
+    cell_text,
+    group_rows,
+    measures_rows,
+    qrels_to_trec,
+    report_to_json,
+    report_to_text,
+    run_to_trec,
+)
 
 SEED_ID = "valium-diazepam-muscle-spasm"
 DOSE_TEXT = "Typical dosing for muscle relaxation is 2-10 mg taken 2-4 times daily"
@@ -630,6 +642,91 @@ def test_text_and_json_reports_show_every_row_and_question(small_report):
     first = data["rows"][0]["questions"][0]
     assert first["id"] == "tizanidine-max" and first["rank"] == 1 and first["passed"] is True
     assert data["rows"][0]["totals"]["all"]["passages"]["nDCG@5"] == small_report.rows[0].total.passages.ndcg
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("variant=okapi", "BM25 variant: Okapi (okapi)"),
+        ("variant=bm25l", "BM25 variant: BM25L (bm25l)"),
+        ("stemmer=none", "stemmer: none"),
+        ("stemmer=porter", "stemmer: Porter (porter)"),
+        ("k1=0.9,b=0.75", "term-frequency saturation (k1): 0.9; length normalization (b): 0.75"),
+        ("passage_words=200", "passage length: 200 words"),
+        ("stopwords=off", "stopwords left out: off"),
+        ("conversation=off", "follow-ups read with the earlier turns: off"),
+        ("lemmas=on", "lemmas: on"),  # a setting without words of its own is named by its code
+        ("", "defaults"),
+    ],
+    ids=[
+        "okapi",
+        "bm25l",
+        "no-stemmer",
+        "porter",
+        "k1-b",
+        "passage-words",
+        "stopwords",
+        "conversation",
+        "unnamed",
+        "defaults",
+    ],
+)
+def test_settings_read_in_words_with_their_codes(spec, words):
+    variant = parse_variant(spec, Settings())
+    assert spec_in_words(spec) == words
+    assert describe_in_words(variant.settings, variant.conversation) == words
+    assert describe(variant.settings, variant.conversation) == (spec or "defaults")
+
+
+def test_the_baseline_reads_in_words_and_report_rows_carry_words_and_code(small_report):
+    assert describe_in_words(None) == "baseline: plain BM25 (Okapi) on whole documents"
+    rows = measures_rows(small_report, DOCUMENT)
+    assert [(r["setting"], r["code"]) for r in rows] == [
+        ("defaults", "defaults"),
+        ("passage length: 10 words", "passage_words=10"),
+        ("baseline: plain BM25 (Okapi) on whole documents", "baseline"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "column, value, shown",
+    [
+        ("pass", 0.8095238, "81.0%"),
+        ("pass", 0.803, "80.3%"),
+        ("pass", 1.0, "100.0%"),
+        ("nDCG@10", 0.8095238, "0.810"),
+        ("answer", 0.5, "0.500"),
+        ("stray", 0.0, "0.000"),
+        ("score", 12.2674, "12.267"),
+        ("turns", 6, "6"),
+        ("rank", 3.0, "3"),  # a table of numbers holds ranks as floats next to a missing one
+        ("seconds", 0.24977, "0.2 s"),
+        ("answer", None, "\u2014"),
+        ("rank", float("nan"), "\u2014"),
+        ("why", "", "\u2014"),
+        ("quoted", "(abstained)", "(abstained)"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_each_kind_of_figure_has_one_format_and_empty_cells_a_dash(column, value, shown):
+    assert cell_text(column, value) == shown
+
+
+def test_the_text_report_writes_each_kind_of_figure_in_its_format(small_report):
+    text = report_to_text(small_report)
+    assert not re.search(r"\b(None|nan)\b", text)
+    defaults = next(line for line in text.splitlines() if line.startswith("defaults "))
+    cells = defaults.split()
+    assert cells[1].isdigit() and cells[2].endswith("%") and len(cells[2].split(".")[1]) == 2
+    assert all(len(cell.split(".")[1]) == 3 for cell in cells[3:-2])
+
+
+def test_the_report_keeps_the_documents_of_the_passages_answers_list(small_report):
+    shown = {
+        h.passage.doc_id for row in small_report.rows for r in row.results if r.answer for h in r.answer.hits
+    }
+    assert shown and set(small_report.hit_documents) == shown
+    assert all(d.doc_id == key for key, d in small_report.hit_documents.items())
 
 
 def test_progress_counts_every_case_of_every_row(small_corpus):

@@ -99,7 +99,7 @@ def replay(bot: pipeline.Bot, questions: Sequence[str]) -> list[Answer]:
 def expected_messages(bot: pipeline.Bot, answer: Answer) -> tuple[Message, Message]:
     """Return the chat page's two messages for a turn: the question, then the answer and its sources."""
     sources = (
-        ("html", present.hit_to_html(h, answer.quotes, bot.documents.get(h.passage.doc_id), False))
+        ("html", present.hit_to_html(h, answer.quotes, bot.documents[h.passage.doc_id], False))
         for h in present.shown_hits(answer)
     )
     return (

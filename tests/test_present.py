@@ -84,7 +84,8 @@ def test_answer_html_quotes_with_chips_places_and_references(bot):
     html = present.answer_to_html(answer)
     assert (
         '<blockquote class="cb-quote"><p>\u201cThe usual starting dose of baclofen is 5 mg three times a day'
-        '\u201d <span class="cb-chip" title="[1] Agency A. Baclofen tablets label. 2021.">[1]</span></p>'
+        '\u201d <span class="cb-cite" tabindex="0"><span class="cb-chip" aria-hidden="true">[1]</span>'
+        '<span class="cb-tip" role="tooltip">[1] Agency A. Baclofen tablets label. 2021.</span></span></p>'
         '<div class="cb-where">Baclofen for spasticity \u203a Dosing</div></blockquote>'
     ) in html
     assert html.count("Agency A. Baclofen tablets label. 2021.") == 3  # two chips, one reference line
@@ -162,10 +163,16 @@ def test_source_html_marks_the_quoted_sentence_and_resolves_references(bot):
     assert "score" not in present.hit_to_html(hit, answer.quotes, bot.documents["baclofen"], show_score=False)
 
 
-def test_source_without_its_document_says_where_the_marker_stands(bot):
-    answer, _ = ask(bot, "What is the usual starting dose of baclofen?")
-    html = present.hit_to_html(answer.hits[0], answer.quotes, None)
-    assert "the document lists no references" in html
+def test_source_whose_document_lists_no_references_says_where_the_marker_stands():
+    text = "Rest the back [1]."
+    passage = Passage(
+        "d#1", "d", "Doc", "d.md", "Part", 0, len(text), text, (Sentence(0, len(text), ("1",)),)
+    )
+    document = Document("d", "Doc", "d.md", text, (Section("Part", 0, len(text)),))
+    html = present.hit_to_html(Hit(passage, 1.0, 1), (), document)
+    assert (
+        "reference 1 of \u201cDoc\u201d, section \u201cPart\u201d (the document lists no references)"
+    ) in html
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -178,8 +185,16 @@ def test_document_html_marks_the_passage_with_its_anchor(bot):
     assert f'<mark class="cb-passage" id="{anchor}">{present.escape_html(passage.text)}</mark>' in html
     assert html.count("<mark") == 1
     assert "<h3>Baclofen for spasticity</h3>" not in html  # the title is the page's heading
-    assert [h for h in re.findall(r"<h4>(.*?)</h4>", html)] == ["Dosing", "Side Effects", "Children"]
+    # "## Dosing" under "# Baclofen ...": the shallowest sections are h3, under the page's h2.
+    assert re.findall(r"<h3>(.*?)</h3>", html) == ["Dosing", "Side Effects", "Children", "References"]
     assert '<h3>References</h3><ol><li value="1">Agency A. Baclofen tablets label. 2021.</li>' in html
+
+
+def test_document_headings_never_skip_a_level():
+    text = "Lead.\nA body.\nB body.\n"
+    sections = (Section("Doc", 0, 5, 1), Section("A", 6, 13, 2), Section("B", 14, 21, 3))
+    html = present.document_to_html(Document("d", "Doc", "d.md", text, sections))
+    assert re.findall(r"<(h\d)>(.*?)</h\d>", html) == [("h3", "A"), ("h4", "B")]
 
 
 def test_document_html_without_passage_has_no_mark(bot):
@@ -298,7 +313,8 @@ def test_quote_over_several_lines_stays_in_its_block_quote():
 
 def test_source_lists_the_markers_of_its_sentences():
     passage = Passage("d#1", "d", "Doc", "d.txt", "Part", 0, 4, "Text", (Sentence(0, 4, ("1", "3")),))
-    html = present.hit_to_html(Hit(passage, 1.5, 1), (), None, show_score=True)
+    document = Document("d", "Doc", "d.txt", "Text", (Section("Part", 0, 4),))
+    html = present.hit_to_html(Hit(passage, 1.5, 1), (), document, show_score=True)
     assert "score 1.500" in html
     assert re.findall(r'<span class="cb-chip">(.*?)</span>', html) == ["[1]", "[3]"]
 

@@ -110,7 +110,7 @@ def test_open_in_document_marks_the_passage_and_scrolls_to_it(monkeypatch, corpu
     assert "<h2>Baclofen for spasticity</h2>" in header
     anchor = present.passage_anchor("baclofen#2")
     assert f'<mark class="cb-passage" id="{anchor}">Drowsiness is the most common side effect' in body
-    assert "<h4>Children</h4>" in body
+    assert "<h3>Children</h3>" in body
     assert "<h3>References</h3>" in body and "Agency A. Baclofen tablets label. 2021." in body
     assert anchor in script and at.get("html")[2].proto.unsafe_allow_javascript
     # The chat is still there when the reader goes back.

@@ -86,12 +86,13 @@ def show_answer(answer: Answer, bot: pipeline.Bot, show_scores: bool, number: in
     with st.expander(present.sources_label(answer), icon=":material/menu_book:"):
         for hit in hits:
             passage = hit.passage
-            document = bot.documents.get(passage.doc_id)
+            document = bot.documents[passage.doc_id]
             st.html(present.hit_to_html(hit, answer.quotes, document, show_scores, uploads))
             st.page_link(
                 DOCUMENTS_PAGE,
+                # It opens in this tab, as the Documents page: not the new-tab icon.
                 label="open in document",
-                icon=":material/open_in_new:",
+                icon=":material/description:",
                 query_params=present.document_query(passage.doc_id, passage.passage_id),
             )
 

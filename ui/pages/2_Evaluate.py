@@ -11,8 +11,12 @@ The page only arranges widgets: `bot.evaluate` runs and measures, `bot.report` s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 from common import MAX_EVAL_SETTINGS, MAX_EVAL_TURNS, corpus_path, evaluation_queue, use_style, writer
 
@@ -27,7 +31,7 @@ QUESTIONS_FILE_MIB = 2
 
 
 def run(cases: evaluate.CaseSet, specs: list[str], k: int) -> evaluate.Report:
-    variants = [evaluate.Variant("defaults", Settings())]
+    variants = [evaluate.Variant(evaluate.DEFAULTS_LABEL, Settings())]
     variants += [evaluate.parse_variant(spec, Settings()) for spec in specs]
     bar = st.progress(0.0, text="Reading the corpus\u2026")
 
@@ -49,16 +53,48 @@ def read_cases(source: str, uploaded) -> evaluate.CaseSet | None:
     return evaluate.read_questions(Path(corpus_path()) / evaluate.QUESTIONS_FILE)
 
 
-def show_measures(result: evaluate.Report) -> None:
+def show_table(rows: list[dict], meanings: Mapping[str, str] | None = None) -> None:
+    """A table whose cells read as `bot.report.cell_text` writes them, each column's meaning as
+    its tooltip; the numbers stay numbers, so that a column sorts by them."""
+    frame = pd.DataFrame(rows)
+    styled = frame.style.format({column: partial(report.cell_text, column) for column in frame.columns})
+    help_of = meanings or {}
+    columns = {name: st.column_config.Column(help=help_of[name]) for name in frame.columns if name in help_of}
+    # A missing figure (None: the baseline has no answers) reads as an empty text cell does.
+    st.dataframe(styled, hide_index=True, column_config=columns, placeholder=report.EMPTY)
+
+
+def show_chart(result: evaluate.Report) -> None:
+    """nDCG, MRR and P@1 of each setting on documents, settings named in full, in the table's order."""
+    bars = pd.DataFrame(report.chart_rows(result))
+    settings = list(dict.fromkeys(bars["setting"]))
+    measures = list(dict.fromkeys(bars["measure"]))
+    chart = (
+        alt.Chart(bars, title="Documents: how near the top the relevant ones are, by setting")
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title="measure (0 to 1, higher is better)", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("setting:N", title="setting", sort=settings, axis=alt.Axis(labelLimit=0)),
+            yOffset=alt.YOffset("measure:N", sort=measures),
+            color=alt.Color("measure:N", title="measure", sort=measures),
+            tooltip=[
+                alt.Tooltip("setting:N", title="setting"),
+                alt.Tooltip("measure:N", title="measure"),
+                alt.Tooltip("value:Q", title="value", format=report.MEASURE_FORMAT),
+            ],
+        )
+    )
     names = report.measure_names(result.k)
+    st.altair_chart(
+        chart,
+        alt=f"Bar chart of {', '.join(names[m] for m in report.CHART_MEASURES)} on documents for each "
+        "setting; the Documents table above holds the same figures.",
+    )
+
+
+def show_measures(result: evaluate.Report) -> None:
     meanings = report.measure_meanings(result.k, result.level)
-    formats = {name: "%.3f" for name in [*names.values(), "answer", "abstain P", "abstain R"]}
-    formats |= {"pass": "percent", "seconds": "%.1f s", "turns": "%d", "judged": "%d"}
-    columns = {
-        name: st.column_config.NumberColumn(format=form, help=meanings.get(name))
-        for name, form in formats.items()
-    }
-    st.subheader("Measures")
+    st.header("Measures")
     st.caption(
         f"At k={result.k}, as trec_eval defines them (MAP over the top {result.depth}). "
         f"A turn passes when it answers (or abstains) as expected, with a relevant {result.level} "
@@ -66,10 +102,9 @@ def show_measures(result: evaluate.Report) -> None:
     )
     if result.level == evaluate.PASSAGE:
         st.markdown("**Passages**")
-        st.dataframe(report.measures_rows(result, evaluate.PASSAGE), hide_index=True, column_config=columns)
-    documents = report.measures_rows(result, evaluate.DOCUMENT)
+        show_table(report.measures_rows(result, evaluate.PASSAGE), meanings)
     st.markdown("**Documents** (a document ranks by its best passage)")
-    st.dataframe(documents, hide_index=True, column_config=columns)
+    show_table(report.measures_rows(result, evaluate.DOCUMENT), meanings)
     st.caption(f"baseline: {present.escape_markdown(evaluate.BASELINE_DESCRIPTION)}.")
     with st.expander("What the measures mean", icon=":material/help:"):
         st.markdown(
@@ -78,29 +113,57 @@ def show_measures(result: evaluate.Report) -> None:
                 for name, meaning in meanings.items()
             )
         )
-    chart = [
-        {"setting": row["setting"], **{n: row[n] for n in (names["ndcg"], names["rr"], "P@1")}}
-        for row in documents
-    ]
-    st.bar_chart(chart, x="setting", y=[names["ndcg"], names["rr"], "P@1"], stack=False, horizontal=True)
+    show_chart(result)
+
+
+def show_downloads(result: evaluate.Report, row: evaluate.Row) -> None:
+    """The report as `bot eval --json` writes it, and the chosen setting's run and judgments as
+    `--run-file` and `--qrels-file` write them, for trec_eval."""
+    st.download_button(
+        "Download the report (JSON)",
+        data=report.report_to_json_text(result),
+        file_name="citebot-evaluation.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_json",
+    )
+    st.download_button(
+        "Download this setting's run (TREC)",
+        data=report.run_to_trec(row, result.level),
+        file_name="citebot-run.txt",
+        mime="text/plain",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_run",
+    )
+    st.download_button(
+        "Download the judgments (TREC qrels)",
+        data=report.qrels_to_trec(row, result.level),
+        file_name="citebot-qrels.txt",
+        mime="text/plain",
+        icon=":material/download:",
+        on_click="ignore",
+        key="eval_download_qrels",
+    )
 
 
 def show_questions(result: evaluate.Report) -> None:
-    st.subheader("Questions")
-    labels = [row.label for row in result.rows]
-    label = st.selectbox("Setting", labels, key="eval_row")
-    row = result.rows[labels.index(label)]
+    st.header("Questions")
+    rows_by_label = {row.label: row for row in result.rows}
+    label = st.selectbox(
+        "Setting",
+        list(rows_by_label),
+        key="eval_row",
+        format_func=lambda code: report.setting_text(rows_by_label[code]),
+    )
+    row = rows_by_label[label]
+    show_downloads(result, row)
     with st.expander("By group: first turns, follow-ups, tags"):
-        st.dataframe(report.group_rows(result, row), hide_index=True)
+        show_table(report.group_rows(result, row), report.measure_meanings(result.k, result.level))
     failures_only = st.toggle("Failures only", key="eval_failures")
     rows = report.question_rows(result, row, failures_only)
-    st.dataframe(
-        rows,
-        hide_index=True,
-        column_config={
-            "rank": st.column_config.NumberColumn(help=f"rank of the first relevant {result.level}")
-        },
-    )
+    show_table(rows, {"rank": f"rank of the first relevant {result.level}"})
     if not rows:
         return
     chosen = st.selectbox("Open a question", [r["id"] for r in rows], key="eval_question")
@@ -115,13 +178,15 @@ def show_questions(result: evaluate.Report) -> None:
     if turn.answer is not None:
         st.html(present.answer_to_html(turn.answer))
     st.markdown(f"**Top {result.k}** (relevance 0 means not judged relevant)")
-    st.dataframe(report.ranking_rows(result, row, turn), hide_index=True)
+    show_table(report.ranking_rows(result, row, turn))
     if turn.answer is not None:
         for hit in present.shown_hits(turn.answer):
-            st.html(present.hit_to_html(hit, turn.answer.quotes, None))
+            document = result.hit_documents[hit.passage.doc_id]
+            st.html(present.hit_to_html(hit, turn.answer.quotes, document))
 
 
-st.set_page_config(page_title="citebot \u00b7 Evaluate", page_icon=":material/query_stats:")
+# No page_icon: a Material icon as the tab icon is fetched from a font server outside the app.
+st.set_page_config(page_title="citebot \u00b7 Evaluate", layout="wide")
 use_style()
 st.title("Evaluate")
 st.caption(
@@ -143,7 +208,9 @@ specs = st.multiselect(
     list(evaluate.SUGGESTED_VARIANTS),
     default=DEFAULT_COMPARE,
     key="eval_compare",
-    help="Each is name=value, applied to the defaults. The baseline row is always added.",
+    format_func=evaluate.spec_in_words,
+    help="Each changes one setting of the defaults; the tables name it in words and by its code "
+    "(name=value, as More settings and `bot eval --compare` take it). The baseline row is always added.",
 )
 more = st.text_input(
     "More settings",
