@@ -3,18 +3,23 @@
 from bot.config import Settings
 from bot.errors import (
     CitebotError,
+    CorpusError,
     CorpusFormatError,
     CorpusNotFoundError,
     DuplicateDocumentError,
     EmptyCorpusError,
     QuestionError,
+    QuestionsFileError,
     SettingsError,
+    UploadError,
 )
 from bot.pipeline import Bot, ask, build, load
 from bot.read import read_corpus
 from bot.records import (
     Answer,
+    Change,
     Citation,
+    Concept,
     Conversation,
     Corpus,
     Document,
@@ -32,10 +37,13 @@ from bot.records import (
 __all__ = [
     "Answer",
     "Bot",
+    "Change",
     "Citation",
     "CitebotError",
+    "Concept",
     "Conversation",
     "Corpus",
+    "CorpusError",
     "CorpusFormatError",
     "CorpusNotFoundError",
     "Document",
@@ -46,6 +54,7 @@ __all__ = [
     "Problem",
     "Query",
     "QuestionError",
+    "QuestionsFileError",
     "Quote",
     "Reference",
     "Section",
@@ -53,6 +62,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Turn",
+    "UploadError",
     "ask",
     "build",
     "load",

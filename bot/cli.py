@@ -36,11 +36,20 @@ def _settings_options() -> argparse.ArgumentParser:
         metavar="PATH",
         help="corpus folder or corpus.jsonl (default: $CITEBOT_CORPUS, else corpus/)",
     )
-    common.add_argument("--top-k", type=int, metavar="N", help="passages to list with the answer (default 5)")
-    common.add_argument("--variant", choices=VARIANTS, help="BM25 variant (default okapi)")
-    common.add_argument("--k1", type=float, help="BM25 k1 (default 1.5)")
-    common.add_argument("--b", type=float, help="BM25 b (default 0.75)")
-    common.add_argument("--passage-words", type=int, metavar="N", help="passage size in words")
+    # The defaults said are the settings' own, so the help cannot drift from them.
+    defaults = Settings()
+    common.add_argument(
+        "--top-k", type=int, metavar="N", help=f"passages to list with the answer (default {defaults.top_k})"
+    )
+    common.add_argument("--variant", choices=VARIANTS, help=f"BM25 variant (default {defaults.variant})")
+    common.add_argument("--k1", type=float, help=f"BM25 k1 (default {defaults.k1})")
+    common.add_argument("--b", type=float, help=f"BM25 b (default {defaults.b})")
+    common.add_argument(
+        "--passage-words",
+        type=int,
+        metavar="N",
+        help=f"passage size in words (default {defaults.passage_words})",
+    )
     common.add_argument("--no-cache", action="store_true", help="neither read nor write the index cache")
     return common
 

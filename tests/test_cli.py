@@ -205,3 +205,21 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(seed_corpus, comma
     )
     assert done.returncode == 0
     assert done.stderr == b""
+
+
+def test_help_gives_the_defaults_the_settings_use(capsys):
+    from bot.config import Settings
+
+    assert main(["ask", "--help"]) == 0
+    # Each option's help, from its name to the next option.
+    said = " ".join(capsys.readouterr().out.split())
+    defaults = Settings()
+    for option, value in (
+        ("--variant", defaults.variant),
+        ("--k1", defaults.k1),
+        ("--b", defaults.b),
+        ("--top-k", defaults.top_k),
+        ("--passage-words", defaults.passage_words),
+    ):
+        described = said.rsplit(f" {option} ", 1)[-1].split(" --", 1)[0]
+        assert f"(default {value})" in described, option
