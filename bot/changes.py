@@ -33,6 +33,8 @@ from bot.read import (
     DOCUMENT_SUFFIXES,
     MAX_FILE_BYTES,
     SYNONYMS_FILE,
+    Undecodable,
+    decode_utf8,
     open_regular,
     parse_document,
     read_folder,
@@ -170,13 +172,10 @@ def _check_upload_text(name: str, data: bytes) -> str:
         raise UploadError(name, "not UTF-8 (UTF-16 text); save the file as UTF-8")
     if b"\0" in data:
         raise UploadError(name, "binary file (holds NUL bytes), not a text document")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise UploadError(
-            f"{name}:{line}", f"not UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8"
-        ) from err
+    decoded = decode_utf8(data)
+    if isinstance(decoded, Undecodable):
+        raise UploadError(f"{name}:{decoded.line}", f"{decoded.what}; save the file as UTF-8")
+    return decoded
 
 
 def _same_title(title: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import changes, evaluate, pipeline, present, report
+from bot import changes, evaluate, pipeline, present, report, store
 from bot.config import VARIANTS, Settings
 from bot.errors import CitebotError
 from bot.records import Conversation
@@ -222,13 +222,6 @@ class _ProgressBar:
             self.err.flush()
 
 
-def _write(path: str, text: str) -> None:
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
-
-
 def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     if args.beir and (args.questions or args.corpus):
         extra = "QUESTIONS" if args.questions else "--corpus"
@@ -253,9 +246,9 @@ def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         print(present.problems_to_text(result.problems), file=err)
     first = result.settings_rows[0]
     if args.run_file:
-        _write(args.run_file, report.run_to_trec(first, result.level))
+        store.write_atomic(Path(args.run_file), report.run_to_trec(first, result.level).encode("utf-8"))
     if args.qrels_file:
-        _write(args.qrels_file, report.qrels_to_trec(first, result.level))
+        store.write_atomic(Path(args.qrels_file), report.qrels_to_trec(first, result.level).encode("utf-8"))
     if args.json:
         print(report.report_to_json_text(result), file=out)
     else:

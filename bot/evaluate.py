@@ -27,7 +27,7 @@ from bot.config import Settings, setting_in_words, value_code
 from bot.errors import QuestionsFileError, SettingsError
 from bot.pipeline import Bot, ask, build, search
 from bot.query import MAX_QUESTION_CHARS
-from bot.read import read_corpus
+from bot.read import Undecodable, decode_utf8, read_corpus
 from bot.records import Answer, Conversation, Corpus, Document, Passage, Problem
 
 QUESTIONS_FILE = "questions.jsonl"
@@ -300,11 +300,10 @@ def parse_questions(text: str, path: str) -> CaseSet:
 
 def decode_questions(raw: bytes, shown: str) -> str:
     """Return the text of a questions file's bytes (UTF-8, with or without a byte-order mark)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise QuestionsFileError(shown, line, "file", "not UTF-8; save the file as UTF-8") from err
+    decoded = decode_utf8(raw)
+    if isinstance(decoded, Undecodable):
+        raise QuestionsFileError(shown, decoded.line, "file", f"{decoded.what}; save the file as UTF-8")
+    return decoded
 
 
 def _read_text(path: Path, shown: str) -> str:

@@ -249,11 +249,12 @@ def answer_to_text(
                 f"  {hit.rank}. {hit.passage.doc_title} \u203a {hit.passage.section} ({hit.passage.passage_id})"
                 f"{_upload_text(hit.passage.doc_id, uploads)}{score}"
             )
-            lines.append(_indent(_shorten(hit.passage.text, 300), "     "))
+            lines.append(_indent(shorten(hit.passage.text, 300), "     "))
     return "\n".join(lines)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """Return text on one line, cut to `limit` characters with an ellipsis when longer."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
 
@@ -437,7 +438,7 @@ def _abstention_html(answer: Answer) -> str:
         message = message.replace(quoted, f'<span class="cb-missing">{quoted}</span>', 1)
     related = "".join(
         f"<li>{_where(h.passage.doc_title, h.passage.section)}: "
-        f'<span class="cb-muted">{_text(_shorten(h.passage.text, 160))}</span></li>'
+        f'<span class="cb-muted">{_text(shorten(h.passage.text, 160))}</span></li>'
         for h in answer.hits
     )
     if related:

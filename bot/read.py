@@ -339,14 +339,27 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, Problem | None]:
         return text, None
     if b"\x00" in raw[:8192]:
         return None, Problem(rel, None, "binary file (holds NUL bytes), not a text document")
+    decoded = decode_utf8(raw)
+    if isinstance(decoded, Undecodable):
+        return None, Problem(rel, decoded.line, f"{decoded.what}; save the file as UTF-8 to include it")
+    return decoded, None
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """Bytes that are not UTF-8: the line of the first bad byte, and what is wrong in words."""
+
+    line: int
+    what: str
+
+
+def decode_utf8(raw: bytes) -> str | Undecodable:
+    """Return the text of UTF-8 bytes (with or without a byte-order mark), or where and why
+    they are not UTF-8 ("not UTF-8 (byte 0xe9)"), for the caller to say in its own words."""
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        byte = raw[err.start]
-        return None, Problem(
-            rel, line, f"not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8 to include it"
-        )
+        return Undecodable(raw[: err.start].count(b"\n") + 1, f"not UTF-8 (byte 0x{raw[err.start]:02x})")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -30,6 +30,7 @@ from bot.evaluate import (
     TurnResult,
     describe_in_words,
 )
+from bot.present import shorten
 
 MEASURES = ("recall", "precision", "rr", "ndcg", "ap", "p1")
 QUOTE_WIDTH = 70
@@ -97,11 +98,6 @@ def cell_text(column: str, value: object) -> str:
     return format(value, MEASURE_FORMAT)
 
 
-def _shorten(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "\u2026"
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)) -> list[str]:
     """Return aligned lines: columns numbered in `left` align left, the others right."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
@@ -128,7 +124,7 @@ def failure_text(result: TurnResult, top_k: int, level: str, abstained_shown: bo
         elif failure == NOT_RETRIEVED:
             reasons.append(f"no relevant {level} in the top {top_k}")
         elif failure == WRONG_QUOTE:
-            wanted = " or ".join(f"\u201c{_shorten(t, 40)}\u201d" for t in result.expected.answer_contains)
+            wanted = " or ".join(f"\u201c{shorten(t, 40)}\u201d" for t in result.expected.answer_contains)
             reasons.append(f"quotes lack {wanted}")
         elif failure == NOT_CLARIFIED:
             reasons.append("did not ask which document is meant")
@@ -326,7 +322,7 @@ def _question_table(report: Report, row: Row, failures_only: bool) -> list[str]:
     cells = []
     for e in entries:
         detail = e["why"] if e["result"] != "pass" else ""
-        quoted = _shorten(e["quoted"], QUOTE_WIDTH) if e["quoted"] else ""
+        quoted = shorten(e["quoted"], QUOTE_WIDTH) if e["quoted"] else ""
         cells.append(
             [
                 e["id"],
