@@ -61,7 +61,7 @@ def _our_terms(passages: list[tuple[str, str]]) -> list[list[str]]:
     """Return the terms citebot indexes each passage under (a corpus line is one section)."""
     from bot import Settings
     from bot.analysis import analyze_many
-    from bot.pipeline import indexed_text
+    from bot.prepare import indexed_text
 
     settings = Settings()
     texts = (indexed_text(title, title, text, settings) for title, text in passages)
@@ -199,7 +199,7 @@ class Citebot:
         self.bot = None
 
     def build(self, corpus: Path, work: Path) -> dict[str, float]:
-        from bot import Settings, pipeline, store
+        from bot import Settings, pipeline, prepare, store
         from bot.index import Index, state_from_ids
         from bot.query import Lexicon, build_lexicon
         from bot.read import read_corpus
@@ -208,7 +208,7 @@ class Citebot:
         timer = Timer()
         documents = read_corpus(corpus)
         timer.lap("read")
-        passages, problems, analyzed = pipeline.chunk_and_analyze(documents, settings, os.cpu_count() or 1)
+        passages, problems, analyzed = prepare.chunk_and_analyze(documents, settings, os.cpu_count() or 1)
         timer.lap("chunk")
         if len(passages) != len(documents.documents):
             raise RuntimeError(

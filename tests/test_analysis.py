@@ -186,7 +186,7 @@ def test_sentence_spans_match_punkt_on_medquad():
 
 @pytest.mark.parametrize("batch", [3, 1 << 22])
 def test_build_analyzes_passages_as_passage_terms_and_build_lexicon(tmp_path, monkeypatch, batch):
-    from bot import pipeline
+    from bot import pipeline, prepare
     from bot.query import build_lexicon
     from bot.read import read_corpus
 
@@ -201,14 +201,14 @@ def test_build_analyzes_passages_as_passage_terms_and_build_lexicon(tmp_path, mo
     )
     corpus = read_corpus(tmp_path)
     settings = Settings()
-    monkeypatch.setattr(pipeline, "_WORD_BATCH", batch)  # words counted in batches of this many
+    monkeypatch.setattr(prepare, "_WORD_BATCH", batch)  # words counted in batches of this many
     bot = pipeline.build(corpus, settings)
-    analyzed = pipeline.analyze_passages(corpus, bot.passages, settings)
+    analyzed = prepare.analyze_passages(corpus, bot.passages, settings)
     encoded = analyzed.encoded
     found = [
         [encoded.terms[i] for i in encoded.term_ids[encoded.offsets[p] : encoded.offsets[p + 1]]]
         for p in range(len(bot.passages))
     ]
-    assert found == [pipeline.passage_terms(p, settings) for p in bot.passages]
+    assert found == [prepare.passage_terms(p, settings) for p in bot.passages]
     assert analyzed.word_counts == build_lexicon(corpus, list(bot.passages), settings).word_counts
     assert dict(analyzed.word_counts)["dose"] == 2

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot import EmptyCorpusError, Settings
 from bot.index import Index, fit_model
-from bot.pipeline import passage_terms
+from bot.prepare import passage_terms
 
 VARIANTS = [
     Settings(variant="okapi"),

@@ -16,7 +16,8 @@ from bot import Settings, load
 from bot.analysis import analyze, analyze_many, words
 from bot.chunk import chunk_document
 from bot.index import Index, fit_model
-from bot.pipeline import build, passage_terms, topic_terms
+from bot.pipeline import build, topic_terms
+from bot.prepare import passage_terms
 from bot.query import build_lexicon
 from bot.read import read_corpus
 
@@ -161,7 +162,7 @@ def test_searches_give_back_the_postings_pages_now_and_then_and_answer_the_same(
 def test_chunking_and_analysis_in_worker_processes_equal_one_process(tmp_path, monkeypatch):
     from conftest import SEED, SMALL_DOCUMENTS, write_corpus
 
-    from bot import pipeline
+    from bot import pipeline, prepare
     from bot.read import read_corpus
 
     documents = dict(SMALL_DOCUMENTS)
@@ -173,14 +174,12 @@ def test_chunking_and_analysis_in_worker_processes_equal_one_process(tmp_path, m
         documents[f"extra-{n:02d}.txt"] = f"Extra {n}\n\nDose {n} is given. Another sentence e.g. here {n}.\n"
     corpus = read_corpus(write_corpus(tmp_path, documents))
     settings = Settings()
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_DOCUMENTS", 0)
-    one = pipeline.chunk_and_analyze(corpus, settings, workers=1)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_DOCUMENTS", 0)
+    one = prepare.chunk_and_analyze(corpus, settings, workers=1)
     forks = []
-    get_context = pipeline.mp.get_context
-    monkeypatch.setattr(
-        pipeline.mp, "get_context", lambda method: forks.append(method) or get_context(method)
-    )
-    two = pipeline.chunk_and_analyze(corpus, settings, workers=2)
+    get_context = prepare.mp.get_context
+    monkeypatch.setattr(prepare.mp, "get_context", lambda method: forks.append(method) or get_context(method))
+    two = prepare.chunk_and_analyze(corpus, settings, workers=2)
     assert forks == ["fork"]  # the workers did run
     assert list(two[0]) == list(one[0])  # the passages, as records
     for name in ("document", "start", "end", "sentence_ptr", "sentence_start", "sentence_end", "marker_ptr"):
