@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,15 +133,26 @@ def topic_terms(titles: Iterable[str], lexicon: Lexicon, settings: Settings) -> 
     return frozenset(term for _, terms in analyze_many(texts, settings) for term in terms)
 
 
-def build(corpus: Corpus, settings: Settings, workers: int = 1) -> Bot:
-    """Chunk, analyze and index a corpus (no I/O), chunking and analyzing in `workers` processes."""
+def build(
+    corpus: Corpus, settings: Settings, workers: int = 1, lap: Callable[[str], None] = lambda stage: None
+) -> Bot:
+    """Chunk, analyze and index a corpus (no I/O), chunking and analyzing in `workers` processes.
+
+    `lap` is called as each stage ends ("chunk", "analyze", "fit"), for a benchmark to time the
+    real build.
+    """
     passages, problems, analyzed = chunk_and_analyze(corpus, settings, workers)
+    lap("chunk")
     lexicon = Lexicon(analyzed.word_counts, build_lexicon(corpus, (), settings, analyzed.aliases).groups)
     title_terms = topic_terms((d.title for d in corpus.documents), lexicon, settings)
     # From here on the documents are read from their table: when the caller keeps no other
     # reference, the records read from disk are freed before the index takes its memory.
     corpus = dataclasses.replace(corpus, documents=passages.documents, problems=problems)
-    index = Index(passages, state_from_ids(analyzed.encoded, settings, corpus.root))
+    lap("analyze")
+    state = state_from_ids(analyzed.encoded, settings, corpus.root)
+    del analyzed  # the passages' term ids, freed before the index is made
+    index = Index(passages, state)
+    lap("fit")
     return Bot(corpus, index, lexicon, settings, problems, title_terms=title_terms)
 
 
