@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from bot import changes, evaluate, pipeline, present, report, store
 from bot.config import VARIANTS, Settings
 from bot.errors import CitebotError
@@ -197,29 +199,25 @@ def _add_eval_parser(commands: argparse._SubParsersAction, common: argparse.Argu
 
 
 class _ProgressBar:
-    """A one-line progress bar on a terminal's stderr (nothing when stderr is not a terminal)."""
-
-    WIDTH = 30
+    """A one-line progress bar on a terminal's stderr (tqdm's; nothing when stderr is not a terminal)."""
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
-        self.shown = err.isatty()
-        self.last = 0.0
+        self.bar: tqdm | None = None
 
     def __call__(self, done: int, total: int, label: str) -> None:
-        now = time.perf_counter()
-        if not self.shown or (now - self.last < 0.1 and done < total):
+        if not self.err.isatty():
             return
-        self.last = now
-        filled = self.WIDTH * done // max(total, 1)
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.err.write(f"\r[{bar}] {done}/{total} {label[:40]}\x1b[K")
-        self.err.flush()
+        if self.bar is None or self.bar.total != total:
+            self.close()
+            self.bar = tqdm(total=total, file=self.err, leave=False, ascii=True, unit="turn", mininterval=0.1)
+        self.bar.set_description_str(label[:40], refresh=False)
+        self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
-        if self.shown:
-            self.err.write("\r\x1b[K")
-            self.err.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def run_eval(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
