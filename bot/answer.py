@@ -715,7 +715,7 @@ def _compared_terms(question: str, concepts: Sequence[Weighed], settings: Settin
         asked = set(analyze(match.group(1), settings))
         for concept in concepts:
             if asked and concept.concept.found_in(asked):
-                found.update(t for alternative in concept.concept.alternatives for t in alternative)
+                found.update(concept.concept.terms)
     return frozenset(found)
 
 

@@ -434,24 +434,19 @@ _USE_LINK = re.compile(
     r"(?:for|helps?(?:\s+with)?|works?\s+for|good\s+for|used\s+for)\s",
     re.IGNORECASE,
 )
+# "flexeril for her back": a clause about the person says why it was given to them.
 _PERSONAL = frozenset(["my", "her", "his", "their", "your", "our"])
-# "ativan for years" tells how long, not what for.
 # "been on ativan for sleep", "gave me valium for a back spasm": the medicine is taken, and the
 # clause says why; a use is asked when the medicine is named for it ("valium for flying?").
 _ON_IT = frozenset(
     ["on", "takes", "taking", "took", "gave", "given", "prescribed", "started", "uses", "using"]
 )
+# "ativan for years" tells how long, not what for.
 _FOR_A_TIME = re.compile(
     r"^(?:(?:a|an|the|some|about|over|almost|nearly|a few|several|many|\d+|one|two|three|four|five|six)\s+)*"
     r"(?:years?|yrs?|months?|weeks?|days?|hours?|ages|decades?|while|long|time)\b",
     re.IGNORECASE,
 )
-
-
-@cache
-def _class_members() -> frozenset[str]:
-    """Return the one-word medicines of the shipped class list ("pepcid", "sertraline")."""
-    return frozenset(group[0][0] for group in class_groups() if len(group[0]) == 1)
 
 
 def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> tuple[set[str], set[str]]:
@@ -465,7 +460,7 @@ def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> 
     uses: set[str] = set()
     purposes: set[str] = set()
     tokens = list(re.finditer(r"[\w'-]+", text))
-    members = _class_members()
+    members = _classes_by_word()  # the one-word medicines of the shipped class list
     for number, token in enumerate(tokens[:-2]):
         link = _USE_LINK.match(text, token.end())
         if not link:
@@ -484,7 +479,7 @@ def _for_clauses(text: str, documented: Collection[str], settings: Settings) -> 
         end = _PURPOSE_END.search(rest)
         said = (rest[: end.start()] if end else rest).strip()
         clause = words(said)
-        # "flexeril for her back": why it was given to someone, as "can it help my back" is not.
+        # "Can it help my back" asks of a use; "flexeril for her back" tells why it was given.
         personal = link.group(0).split()[-1].lower() == "for" and clause and clause[0] in _PERSONAL
         if clause and not _FOR_A_TIME.match(said) and not (personal and found is uses):
             found.update(clause)

@@ -320,6 +320,8 @@ def reword(question: str) -> Wording:
         changes.append(("%", "percent"))
 
     framing: set[str] = set()
+    # For each older age named, whether the question only tells it (see `Wording.told_age`).
+    told: list[bool] = []
 
     def name_age(match: re.Match[str]) -> str:
         age = int(next(g for g in match.groups() if g))
@@ -335,7 +337,6 @@ def reword(question: str) -> Wording:
         changes.append((match.group(0), f"{match.group(0)} ({named})"))
         return f"{match.group(0)} ({named})"
 
-    told: list[bool] = []
     text = _AGE.sub(name_age, text)
 
     def name_decade(match: re.Match[str]) -> str:

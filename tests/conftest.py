@@ -63,6 +63,13 @@ def write_corpus(folder: Path, documents: dict[str, str]) -> Path:
     return folder
 
 
+def documents_bot(folder: Path, documents: dict[str, str]):
+    """Return the bot of documents (name -> text) written into folder, built without a cache."""
+    from bot import load
+
+    return load(write_corpus(folder, documents), use_cache=False)
+
+
 @pytest.fixture(scope="session")
 def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A corpus folder holding only the seed document."""

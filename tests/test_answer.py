@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_corpus
+from conftest import documents_bot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import QuestionError, ask, load
+from bot import QuestionError, ask
 
 
 def _quoted(answer) -> str:
@@ -135,7 +135,7 @@ TOPICS = {
 )
 def test_quotes_come_from_passages_about_the_question_topic(tmp_path, turns):
     # Lemtane's sentence says "highest dose" in so many words; it is still not Zorvex's dose.
-    bot = load(write_corpus(tmp_path, TOPICS), use_cache=False)
+    bot = documents_bot(tmp_path, TOPICS)
     conversation = None
     for question in turns:
         answer, conversation = ask(bot, question, conversation)
@@ -190,7 +190,7 @@ ASKED_DOCUMENTS = {
 
 @pytest.fixture(scope="module")
 def asked_bot(tmp_path_factory):
-    return load(write_corpus(tmp_path_factory.mktemp("asked"), ASKED_DOCUMENTS), use_cache=False)
+    return documents_bot(tmp_path_factory.mktemp("asked"), ASKED_DOCUMENTS)
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_a_family_named_without_its_member_finds_the_member(tmp_path):
         "## References\n\n1. Agency R. Relaxa label. 2020.\n",
         "other.md": "# Other\n\nRest and heat help most back pain.\n",
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "which CYP breaks down relaxa")
     assert not answer.abstained and answer.quotes[0].text.startswith("The enzyme CYP2C19")
 
@@ -303,7 +303,7 @@ def test_how_fast_is_answered_by_a_pace(tmp_path):
         "## References\n\n1. Guideline T. Tapering. 2021.\n",
         "other.md": "# Other\n\nRest and heat help most back pain.\n",
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "how fast should i cut down my calmex")
     assert answer.quotes and answer.quotes[0].text.startswith("A taper of calmex usually lowers")
 
@@ -318,7 +318,7 @@ def test_a_general_question_only_one_document_fits_is_answered_not_asked_back(tm
         "## References\n\n1. Pharmacy E. Storage leaflet. 2022.\n",
         "heat.md": "# Heat wraps\n\nGentle walking keeps the back moving during recovery.\n",
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "Where do I keep the tablets?")
     assert not answer.choices and not answer.abstained
     assert answer.quotes[0].text.startswith("Keep the tablets below 25 degrees")
@@ -383,7 +383,7 @@ USE_DOCUMENTS = {
 
 @pytest.fixture(scope="module")
 def use_bot(tmp_path_factory):
-    return load(write_corpus(tmp_path_factory.mktemp("uses"), USE_DOCUMENTS), use_cache=False)
+    return documents_bot(tmp_path_factory.mktemp("uses"), USE_DOCUMENTS)
 
 
 def test_another_use_of_a_documented_medicine_abstains_naming_it(use_bot):
@@ -455,7 +455,7 @@ COMPARED_DOCUMENTS = {
 
 
 def test_a_comparison_quotes_the_sentence_that_compares_first(tmp_path):
-    bot = load(write_corpus(tmp_path, COMPARED_DOCUMENTS), use_cache=False)
+    bot = documents_bot(tmp_path, COMPARED_DOCUMENTS)
     for question in (
         "which is less sedating, alphazol or betamine",
         "which makes u less sleepy, alphazol or betamine",
@@ -472,7 +472,7 @@ def test_a_question_asking_for_a_share_needs_a_sentence_that_states_one(tmp_path
             "- In trials about 12 percent of people reported dizziness [1].\n- Drowsiness affects",
         ),
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "what percent of people on alphazol get drowsy")
     assert answer.abstained and not answer.quotes
     assert "what percent" in answer.missing_terms
@@ -504,7 +504,7 @@ PUMP_DOCUMENTS = {
 
 
 def test_a_kind_of_dose_is_that_dose_and_a_leaflet_is_a_brochure(tmp_path):
-    bot = load(write_corpus(tmp_path, PUMP_DOCUMENTS), use_cache=False)
+    bot = documents_bot(tmp_path, PUMP_DOCUMENTS)
     answer, _ = ask(bot, "pumpex screening bolus, how many mcg")
     assert not answer.abstained and "trial dose of 50 micrograms" in answer.quotes[0].text
     answer, _ = ask(bot, "the pumpex study where people got a leaflet, what percent stopped")
@@ -522,7 +522,7 @@ def test_why_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
         ),
         "betamine.md": COMPARED_DOCUMENTS["betamine.md"],
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "why do people switch to alphazol to come off")
     assert "because its long half-life" in answer.quotes[0].text
 
@@ -536,7 +536,7 @@ def test_what_someone_was_doing_is_their_story(tmp_path):
         ),
         "boxes.md": "# Storage\n\nBoxes of tablets are kept dry.\n",
     }
-    bot = load(write_corpus(tmp_path, documents), use_cache=False)
+    bot = documents_bot(tmp_path, documents)
     answer, _ = ask(bot, "hurt my back yesterday lifting boxes, should i take a muscle relaxant")
     assert not answer.abstained
     assert "short-term relief of acute back pain" in answer.quotes[0].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import documents_bot
 
 from bot import Conversation, ask
 from bot.conversation import is_more, read_question
@@ -261,11 +262,7 @@ LABEL_DOCUMENTS = {
 
 @pytest.fixture(scope="module")
 def label_bot(tmp_path_factory):
-    from conftest import write_corpus
-
-    from bot import load
-
-    return load(write_corpus(tmp_path_factory.mktemp("label"), LABEL_DOCUMENTS), use_cache=False)
+    return documents_bot(tmp_path_factory.mktemp("label"), LABEL_DOCUMENTS)
 
 
 def test_why_another_medicine_is_taken_is_no_missing_fact(label_bot):

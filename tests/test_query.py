@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_corpus
+from conftest import documents_bot, write_corpus
 
 from bot import Settings, ask, load
 from bot.analysis import word_terms, words
@@ -83,7 +83,7 @@ QUESTION_TYPE_DOCUMENTS = {
 
 @pytest.fixture(scope="module")
 def question_type_bot(tmp_path_factory):
-    return load(write_corpus(tmp_path_factory.mktemp("types"), QUESTION_TYPE_DOCUMENTS), use_cache=False)
+    return documents_bot(tmp_path_factory.mktemp("types"), QUESTION_TYPE_DOCUMENTS)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ ZORVEX = {
 
 
 def test_a_word_and_its_learned_alias_are_one_group(tmp_path):
-    bot = load(write_corpus(tmp_path, ZORVEX), use_cache=False)
+    bot = documents_bot(tmp_path, ZORVEX)
     query = ask(bot, "Why do people misuse Zorvex?")[0].query
     zorvex, quinopril = word_terms("zorvex", bot.settings), word_terms("quinopril", bot.settings)
     assert query.groups == ((tuple(zorvex), tuple(quinopril)),)
@@ -225,7 +225,7 @@ def test_a_word_and_its_learned_alias_are_one_group(tmp_path):
 
 
 def test_the_passage_that_answers_outranks_one_naming_the_thing_twice(tmp_path):
-    bot = load(write_corpus(tmp_path, ZORVEX), use_cache=False)
+    bot = documents_bot(tmp_path, ZORVEX)
     answer, _ = ask(bot, "Why do people misuse Zorvex?")
     assert answer.hits[0].passage.doc_id == "sedatives"
     assert "calming effect" in answer.quotes[0].text

@@ -119,33 +119,21 @@ def show_measures(result: evaluate.Report) -> None:
 def show_downloads(result: evaluate.Report, row: evaluate.Row) -> None:
     """The report as `bot eval --json` writes it, and the chosen setting's run and judgments as
     `--run-file` and `--qrels-file` write them, for trec_eval."""
-    st.download_button(
-        "Download the report (JSON)",
-        data=report.report_to_json_text(result),
-        file_name="citebot-evaluation.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-        key="eval_download_json",
+    downloads = (
+        ("the report (JSON)", report.report_to_json_text(result), "citebot-evaluation.json", "json"),
+        ("this setting's run (TREC)", report.run_to_trec(row, result.level), "citebot-run.txt", "run"),
+        ("the judgments (TREC qrels)", report.qrels_to_trec(row, result.level), "citebot-qrels.txt", "qrels"),
     )
-    st.download_button(
-        "Download this setting's run (TREC)",
-        data=report.run_to_trec(row, result.level),
-        file_name="citebot-run.txt",
-        mime="text/plain",
-        icon=":material/download:",
-        on_click="ignore",
-        key="eval_download_run",
-    )
-    st.download_button(
-        "Download the judgments (TREC qrels)",
-        data=report.qrels_to_trec(row, result.level),
-        file_name="citebot-qrels.txt",
-        mime="text/plain",
-        icon=":material/download:",
-        on_click="ignore",
-        key="eval_download_qrels",
-    )
+    for what, data, file_name, key in downloads:
+        st.download_button(
+            f"Download {what}",
+            data=data,
+            file_name=file_name,
+            mime="application/json" if file_name.endswith(".json") else "text/plain",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"eval_download_{key}",
+        )
 
 
 def show_questions(result: evaluate.Report) -> None:
